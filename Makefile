@@ -1,0 +1,70 @@
+# citystats: `make demo` and `make test` are the two commands; everything else supports them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+export AIRFLOW_HOME ?= $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := False
+export CITYSTATS_LANDING ?= $(CURDIR)/data/landing
+export CITYSTATS_PUBLISH ?= $(CURDIR)/data/published
+export CITYSTATS_WAREHOUSE_URL ?= sqlite:///$(CURDIR)/data/warehouse.sqlite
+
+DEMO_FROM := 2020-02-03
+DEMO_TO := 2020-03-31
+DEMO_QUARTERS := 2020Q1 2020Q2
+
+.PHONY: help setup demo demo-data test lint backfill quarterly clean
+
+help:
+	@echo "make demo      set up, write the demo landing zone, run the DAGs over the demo period"
+	@echo "make test      run the whole test suite"
+	@echo "make lint      ruff"
+	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD   run city_daily_report for each date"
+	@echo "make quarterly QUARTER=YYYYQn                 run city_quarterly_report for one quarter"
+
+# The venv is rebuilt whenever the lock file changes; the stamp keeps `make setup` idempotent.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+	touch $@
+
+setup: $(VENV)/.installed $(AIRFLOW_HOME)/.migrated
+
+demo-data: setup
+	$(BIN)/python -m include.demo --landing "$(CITYSTATS_LANDING)"
+
+demo: demo-data
+	$(MAKE) --no-print-directory backfill FROM=$(DEMO_FROM) TO=$(DEMO_TO)
+	@echo "Demo landing zone: $(CITYSTATS_LANDING)"
+	@echo "Published reports: $(CITYSTATS_PUBLISH)"
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+backfill: setup
+	@test -n "$(FROM)" -a -n "$(TO)" || (echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2)
+	$(BIN)/python -m include.operator_cli backfill --from-date $(FROM) --to-date $(TO)
+
+quarterly: setup
+	@test -n "$(QUARTER)" || (echo "usage: make quarterly QUARTER=YYYYQn"; exit 2)
+	$(BIN)/python -m include.operator_cli quarterly --quarter $(QUARTER)
+
+clean:
+	rm -rf $(VENV) $(AIRFLOW_HOME) data

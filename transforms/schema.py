@@ -1,0 +1,71 @@
+"""Canonical columns of the county submissions and the registry, as the spec names them.
+
+Readers turn every accepted file variant into these columns and dtypes; the
+expectation suites, the merges and the demo generator all speak this vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Row number in the county's own file (1-based, as a spreadsheet shows it), so
+# that every finding can point the county at the line to fix.
+SOURCE_ROW = "source_row"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    chinese: str
+    dtype: str  # pandas dtype of the canonical frame
+    required: bool = True  # a value must be present (beyond conditional rules)
+
+
+DATE = "datetime64[s]"
+
+DAILY_COLUMNS: tuple[Column, ...] = (
+    Column("report_date", "填报日期", DATE),
+    Column("county_code", "区县代码", "str"),
+    Column("enterprise_id", "统一社会信用代码", "str"),
+    Column("enterprise_name", "企业名称", "str"),
+    Column("resumed", "是否复工", "boolean"),
+    Column("resumed_on", "复工日期", DATE, required=False),
+    Column("employees_total", "职工总数", "Int64"),
+    Column("employees_on_site", "在岗人数", "Int64"),
+    Column("capacity_pct", "产能恢复率(%)", "Float64"),
+    Column("mask_shortage", "口罩缺口(个)", "Int64"),
+    Column("thermometer_shortage", "测温枪缺口(支)", "Int64"),
+    Column("difficulties", "存在困难", "str", required=False),
+)
+
+QUARTERLY_COLUMNS: tuple[Column, ...] = (
+    Column("report_quarter", "报告期", "str"),
+    Column("county_code", "区县代码", "str"),
+    Column("enterprise_id", "统一社会信用代码", "str"),
+    Column("enterprise_name", "企业名称", "str"),
+    Column("industry_code", "行业代码", "str"),
+    Column("output_value", "工业总产值(万元)", "Float64"),
+    Column("value_added", "工业增加值(万元)", "Float64"),
+    Column("output_value_prior", "上年同期工业总产值(万元)", "Float64"),
+    Column("value_added_prior", "上年同期工业增加值(万元)", "Float64"),
+)
+
+REGISTRY_COLUMNS: tuple[Column, ...] = (
+    Column("enterprise_id", "统一社会信用代码", "str"),
+    Column("enterprise_name", "企业名称", "str"),
+    Column("county_code", "区县代码", "str"),
+    Column("key_enterprise", "重点企业", "boolean"),
+    Column("industry_code", "行业代码", "str"),
+    Column("in_scope_from", "纳入规上日期", DATE),
+    Column("in_scope_to", "退出规上日期", DATE, required=False),
+)
+
+# Names that mark a trailing total row in the enterprise-name column.
+TOTAL_ROW_MARKERS = ("合计", "总计")
+
+# GB/T 4754-2017 divisions that are industry (mining, manufacturing, utilities).
+INDUSTRIAL_DIVISIONS = range(6, 47)
+
+
+def column_names(columns: tuple[Column, ...]) -> list[str]:
+    return [c.name for c in columns]
