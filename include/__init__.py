@@ -1,1 +1,1 @@
-"""I/O, configuration and orchestration glue of citystats: everything that is not a pure transform."""
+"""I/O, configuration and orchestration glue of citystats: all that is not a pure transform."""

@@ -57,7 +57,8 @@ class Finding:
         parts = [f"[{self.rule}] {self.message}"]
         if self.row_count:
             shown = ", ".join(str(r) for r in self.rows)
-            more = f" and {self.row_count - len(self.rows)} more" if self.row_count > len(self.rows) else ""
+            unquoted = self.row_count - len(self.rows)
+            more = f" and {unquoted} more" if unquoted else ""
             parts.append(f"rows {shown}{more}")
         if self.values:
             parts.append("values " + ", ".join(self.values))

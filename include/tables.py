@@ -1,0 +1,320 @@
+"""Warehouse tables, defined once: the code, the CSVs and the data dictionary all read them.
+
+Each column's `comment` is its meaning; `info` carries the unit and how the
+value aggregates over counties and over time (docs/data-dictionary.md is
+generated from here).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+COUNT = "count"
+WAN_YUAN = "万元 (10,000 CNY)"
+FRACTION = "fraction 0–1"
+PERCENT = "percent"
+
+
+def _col(name, type_, meaning, unit="", aggregation="", **kwargs) -> Column:
+    return Column(
+        name, type_, comment=meaning, info={"unit": unit, "aggregation": aggregation}, **kwargs
+    )
+
+
+def _period_keys(period_column: Column) -> list[Column]:
+    return [
+        period_column,
+        _col(
+            "county_code",
+            String(6),
+            "GB/T 2260 code of the county; the city code on the city row",
+            primary_key=True,
+        ),
+        _col("county_name", String(64), "name of the county, or of the city on the city row"),
+        _col(
+            "status",
+            String(16),
+            "accepted, rejected or missing; city row: accepted when every county is, else partial",
+        ),
+        _col(
+            "revision",
+            Integer,
+            "1 when the row is first published, +1 each time its values change",
+            aggregation="none",
+        ),
+    ]
+
+
+county_daily = Table(
+    "county_daily",
+    metadata,
+    *_period_keys(
+        _col(
+            "report_date",
+            Date,
+            "data date (the run's logical date in the city timezone)",
+            primary_key=True,
+        )
+    ),
+    _col(
+        "enterprises_in_scope",
+        Integer,
+        "registry enterprises of the county in scope on the date",
+        COUNT,
+        "sum; stock (last value over time)",
+    ),
+    _col(
+        "enterprises_reported",
+        Integer,
+        "distinct enterprises in the accepted file",
+        COUNT,
+        "sum; stock (last value over time)",
+    ),
+    _col(
+        "enterprises_resumed",
+        Integer,
+        "reported enterprises with resumed = true",
+        COUNT,
+        "sum; stock (last value over time)",
+    ),
+    _col(
+        "resumed_today",
+        Integer,
+        "reported enterprises whose resumed_on is the data date",
+        COUNT,
+        "sum; flow (sum over time)",
+    ),
+    _col(
+        "resumption_rate",
+        Float,
+        "enterprises_resumed / enterprises_in_scope",
+        FRACTION,
+        "ratio of sums",
+    ),
+    _col(
+        "key_in_scope",
+        Integer,
+        "key enterprises (重点企业) in scope on the date",
+        COUNT,
+        "sum; stock (last value over time)",
+    ),
+    _col(
+        "key_resumed",
+        Integer,
+        "reported key enterprises with resumed = true",
+        COUNT,
+        "sum; stock (last value over time)",
+    ),
+    _col(
+        "employees_total",
+        BigInteger,
+        "sum of employees_total over reported enterprises",
+        "persons",
+        "sum; stock (last value over time)",
+    ),
+    _col(
+        "employees_on_site",
+        BigInteger,
+        "sum of employees_on_site over reported enterprises",
+        "persons",
+        "sum; stock (last value over time)",
+    ),
+    _col("on_site_rate", Float, "employees_on_site / employees_total", FRACTION, "ratio of sums"),
+    _col(
+        "capacity_pct",
+        Float,
+        "mean capacity_pct over resumed enterprises, weighted by employees_total",
+        PERCENT,
+        "weighted mean (weights: employees_total of resumed enterprises)",
+    ),
+    _col(
+        "mask_shortage",
+        BigInteger,
+        "sum of reported mask shortages",
+        "masks",
+        "sum; state (peak over time)",
+    ),
+    _col(
+        "thermometer_shortage",
+        BigInteger,
+        "sum of reported thermometer shortages",
+        "thermometers",
+        "sum; state (peak over time)",
+    ),
+    _col(
+        "difficulties_reported",
+        Integer,
+        "reported enterprises with a non-empty difficulties text",
+        COUNT,
+        "sum; state (last value over time)",
+    ),
+)
+
+county_quarterly = Table(
+    "county_quarterly",
+    metadata,
+    *_period_keys(_col("report_quarter", String(6), "quarter, YYYYQn", primary_key=True)),
+    _col(
+        "enterprises_reported", Integer, "distinct enterprises in the accepted file", COUNT, "sum"
+    ),
+    _col(
+        "output_value",
+        Float,
+        "gross industrial output of the quarter, current prices",
+        WAN_YUAN,
+        "sum",
+    ),
+    _col(
+        "output_value_prior",
+        Float,
+        "same-scope output of the same quarter a year earlier",
+        WAN_YUAN,
+        "sum",
+    ),
+    _col(
+        "output_yoy_pct",
+        Float,
+        "(output_value / output_value_prior − 1) × 100",
+        PERCENT,
+        "ratio of sums",
+    ),
+    _col("value_added", Float, "industrial value added of the quarter", WAN_YUAN, "sum"),
+    _col("value_added_prior", Float, "same-scope value added a year earlier", WAN_YUAN, "sum"),
+    _col(
+        "value_added_yoy_pct",
+        Float,
+        "(value_added / value_added_prior − 1) × 100",
+        PERCENT,
+        "ratio of sums",
+    ),
+    _col(
+        "output_value_ytd",
+        Float,
+        "output summed over the year's quarters so far",
+        WAN_YUAN,
+        "sum over complete counties",
+    ),
+    _col(
+        "output_value_ytd_prior",
+        Float,
+        "same-scope prior-year output over the same quarters",
+        WAN_YUAN,
+        "sum over complete counties",
+    ),
+    _col(
+        "output_ytd_yoy_pct",
+        Float,
+        "(output_value_ytd / output_value_ytd_prior − 1) × 100",
+        PERCENT,
+        "ratio of sums",
+    ),
+    _col(
+        "value_added_ytd",
+        Float,
+        "value added summed over the year's quarters so far",
+        WAN_YUAN,
+        "sum over complete counties",
+    ),
+    _col(
+        "value_added_ytd_prior",
+        Float,
+        "same-scope prior-year value added, same quarters",
+        WAN_YUAN,
+        "sum over complete counties",
+    ),
+    _col(
+        "value_added_ytd_yoy_pct",
+        Float,
+        "(value_added_ytd / value_added_ytd_prior − 1) × 100",
+        PERCENT,
+        "ratio of sums",
+    ),
+)
+
+submissions_log = Table(
+    "submissions_log",
+    metadata,
+    _col("kind", String(16), "daily or quarterly", primary_key=True),
+    _col("period", String(10), "data date (YYYY-MM-DD) or quarter (YYYYQn)", primary_key=True),
+    _col("county_code", String(6), "county the submission is for", primary_key=True),
+    _col("file_name", Text, "file(s) found in the landing zone; empty when missing"),
+    _col("content_sha256", String(64), "sha256 of the file content (of all files if ambiguous)"),
+    _col(
+        "arrived_at", DateTime(timezone=True), "modification time of the file in the landing zone"
+    ),
+    _col("on_time", Boolean, "arrived before the configured deadline"),
+    _col("outcome", String(16), "accepted, rejected or missing"),
+    _col("error_count", Integer, "number of failed error rules", COUNT),
+    _col("warning_count", Integer, "number of warning rules raised", COUNT),
+    _col("reasons", Text, "the reasons of every failed rule, one per line"),
+)
+
+validation_findings = Table(
+    "validation_findings",
+    metadata,
+    _col("kind", String(16), "daily or quarterly"),
+    _col("period", String(10), "data date or quarter"),
+    _col("county_code", String(6), "county of the file"),
+    _col("file_name", Text, "file the finding is about"),
+    _col("rule", String(64), "rule identifier"),
+    _col("severity", String(8), "error or warning"),
+    _col("message", Text, "what the rule says"),
+    _col("row_count", Integer, "rows that break the rule", COUNT),
+    _col("rows", Text, "source rows (1-based, as in the file), first 20"),
+    _col("rule_values", Text, "offending values, first 20"),
+)
+
+daily_submission_rows = Table(
+    "daily_submission_rows",
+    metadata,
+    _col("report_date", Date, "data date", primary_key=True),
+    _col("county_code", String(6), "county", primary_key=True),
+    _col("enterprise_id", String(18), "unified social credit code", primary_key=True),
+    _col("enterprise_name", Text, "enterprise name"),
+    _col("resumed", Boolean, "resumed work"),
+    _col("resumed_on", Date, "date work resumed"),
+    _col("employees_total", BigInteger, "employees", "persons"),
+    _col("employees_on_site", BigInteger, "employees on site", "persons"),
+    _col("capacity_pct", Float, "capacity restored", PERCENT),
+    _col("mask_shortage", BigInteger, "masks short", "masks"),
+    _col("thermometer_shortage", BigInteger, "thermometers short", "thermometers"),
+    _col("difficulties", Text, "difficulties reported"),
+)
+
+quarterly_submission_rows = Table(
+    "quarterly_submission_rows",
+    metadata,
+    _col("report_quarter", String(6), "quarter", primary_key=True),
+    _col("county_code", String(6), "county", primary_key=True),
+    _col("enterprise_id", String(18), "unified social credit code", primary_key=True),
+    _col("enterprise_name", Text, "enterprise name"),
+    _col("industry_code", String(2), "GB/T 4754-2017 division"),
+    _col("output_value", Float, "gross industrial output", WAN_YUAN),
+    _col("value_added", Float, "industrial value added", WAN_YUAN),
+    _col("output_value_prior", Float, "same-scope output a year earlier", WAN_YUAN),
+    _col("value_added_prior", Float, "same-scope value added a year earlier", WAN_YUAN),
+)
+
+publications = Table(
+    "publications",
+    metadata,
+    _col("kind", String(16), "daily or quarterly", primary_key=True),
+    _col("period", String(10), "data date or quarter", primary_key=True),
+    _col("revision", Integer, "highest row revision in the publication"),
+    _col("content_sha256", String(64), "sha256 over the published table"),
+    _col("published_at", DateTime(timezone=True), "when this content was first published"),
+)

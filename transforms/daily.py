@@ -1,0 +1,158 @@
+"""Merge the accepted daily submissions into `county_daily`: one row per county plus the city row.
+
+Definitions are the spec's (`submission-spec.md`, "What the city publishes"): rates
+are ratios of sums, the city row sums the accepted counties but counts every
+county's in-scope enterprises, and a rejected or missing county keeps only its
+in-scope counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import pandas as pd
+
+ACCEPTED, REJECTED, MISSING, PARTIAL = "accepted", "rejected", "missing", "partial"
+
+COUNTY_DAILY_COLUMNS = [
+    "report_date",
+    "county_code",
+    "county_name",
+    "status",
+    "enterprises_in_scope",
+    "enterprises_reported",
+    "enterprises_resumed",
+    "resumed_today",
+    "resumption_rate",
+    "key_in_scope",
+    "key_resumed",
+    "employees_total",
+    "employees_on_site",
+    "on_site_rate",
+    "capacity_pct",
+    "mask_shortage",
+    "thermometer_shortage",
+    "difficulties_reported",
+]
+COUNT_COLUMNS = [
+    "enterprises_in_scope",
+    "enterprises_reported",
+    "enterprises_resumed",
+    "resumed_today",
+    "key_in_scope",
+    "key_resumed",
+    "employees_total",
+    "employees_on_site",
+    "mask_shortage",
+    "thermometer_shortage",
+    "difficulties_reported",
+]
+RATE_COLUMNS = ["resumption_rate", "on_site_rate", "capacity_pct"]
+REPORTED_COLUMNS = [c for c in COUNT_COLUMNS if c not in ("enterprises_in_scope", "key_in_scope")]
+
+
+def in_scope_on(registry: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Registry rows in scope (规上) on `day`: from in_scope_from through in_scope_to, if set."""
+    stamp = pd.Timestamp(day)
+    started = registry["in_scope_from"] <= stamp
+    not_ended = registry["in_scope_to"].isna() | (registry["in_scope_to"] >= stamp)
+    return registry.loc[started & not_ended]
+
+
+def merge_county_daily(
+    report_date: date,
+    counties: Sequence[tuple[str, str]],
+    city: tuple[str, str],
+    registry: pd.DataFrame,
+    statuses: Mapping[str, str],
+    accepted_rows: pd.DataFrame,
+) -> pd.DataFrame:
+    """Build `county_daily` for one date (without `revision`, which depends on what was published).
+
+    `counties` are (code, name) in publication order, `city` is (code, name),
+    `statuses` maps each county code to accepted/rejected/missing (absent means
+    missing), and `accepted_rows` holds the canonical daily rows of the accepted
+    counties only.
+    """
+    county_codes = [code for code, _ in counties]
+    in_scope = in_scope_on(registry, report_date)
+    in_scope = in_scope[in_scope["county_code"].isin(county_codes)]
+    key_ids = set(in_scope.loc[in_scope["key_enterprise"].fillna(False), "enterprise_id"])
+    rows = accepted_rows.assign(
+        is_key=accepted_rows["enterprise_id"].isin(key_ids),
+        resumed_flag=accepted_rows["resumed"].fillna(False).astype(bool),
+    )
+
+    records = []
+    for code, name in counties:
+        status = statuses.get(code, MISSING)
+        scope = in_scope[in_scope["county_code"] == code]
+        record = {
+            "county_code": code,
+            "county_name": name,
+            "status": status,
+            "enterprises_in_scope": len(scope),
+            "key_in_scope": int(scope["key_enterprise"].fillna(False).sum()),
+        }
+        if status == ACCEPTED:
+            record.update(_reported_figures(rows[rows["county_code"] == code], report_date))
+        records.append(record)
+
+    accepted_codes = [code for code in county_codes if statuses.get(code) == ACCEPTED]
+    all_accepted = len(accepted_codes) == len(county_codes)
+    city_rows = rows[rows["county_code"].isin(accepted_codes)]
+    records.append(
+        {
+            "county_code": city[0],
+            "county_name": city[1],
+            "status": ACCEPTED if all_accepted else PARTIAL,
+            "enterprises_in_scope": len(in_scope),
+            "key_in_scope": len(key_ids),
+            **_reported_figures(city_rows, report_date),
+        }
+    )
+
+    table = pd.DataFrame.from_records(records)
+    table.insert(0, "report_date", pd.Timestamp(report_date).as_unit("s"))
+    return _finish(table)
+
+
+def _reported_figures(rows: pd.DataFrame, report_date: date) -> dict:
+    resumed = rows[rows["resumed_flag"]]
+    weights = resumed["employees_total"].astype("Float64")
+    weight_sum = weights.sum()
+    return {
+        "enterprises_reported": rows["enterprise_id"].nunique(),
+        "enterprises_resumed": len(resumed),
+        "resumed_today": int((rows["resumed_on"] == pd.Timestamp(report_date)).sum()),
+        "key_resumed": int(resumed["is_key"].sum()),
+        "employees_total": int(rows["employees_total"].sum()),
+        "employees_on_site": int(rows["employees_on_site"].sum()),
+        "capacity_pct": (
+            float((resumed["capacity_pct"].astype("Float64") * weights).sum() / weight_sum)
+            if weight_sum > 0
+            else None
+        ),
+        "mask_shortage": int(rows["mask_shortage"].sum()),
+        "thermometer_shortage": int(rows["thermometer_shortage"].sum()),
+        "difficulties_reported": int(
+            rows["difficulties"].fillna("").astype(str).str.strip().ne("").sum()
+        ),
+    }
+
+
+def _finish(table: pd.DataFrame) -> pd.DataFrame:
+    for column in COUNT_COLUMNS:
+        table[column] = pd.array(table.get(column, pd.Series([None] * len(table))), dtype="Int64")
+    table["resumption_rate"] = _ratio(table["enterprises_resumed"], table["enterprises_in_scope"])
+    table["on_site_rate"] = _ratio(table["employees_on_site"], table["employees_total"])
+    table["capacity_pct"] = pd.array(table.get("capacity_pct"), dtype="Float64")
+    return table[COUNTY_DAILY_COLUMNS]
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, null where either is null or the denominator is 0."""
+    num = numerator.astype("Float64")
+    den = denominator.astype("Float64")
+    return (num / den.where(den != 0)).astype("Float64")
