@@ -121,6 +121,9 @@ class Settings(BaseModel):
     landing: str
     publish: str
     warehouse_url: str
+    # Pipeline-private files: staged rows between tasks and quarantined submissions.
+    state: str
+    max_file_bytes: int = 20 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -131,4 +134,5 @@ class Settings(BaseModel):
             publish=env.get("CITYSTATS_PUBLISH") or str(data_dir / "published"),
             warehouse_url=env.get("CITYSTATS_WAREHOUSE_URL")
             or f"sqlite:///{data_dir / 'warehouse.sqlite'}",
+            state=env.get("CITYSTATS_STATE") or str(data_dir / "state"),
         )

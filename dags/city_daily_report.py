@@ -1,0 +1,125 @@
+"""
+### city_daily_report
+
+**What it does.** Every night, for one data date (the run's logical date in the
+city's timezone), it waits for the counties' daily files until the cut-off, reads
+and validates each county's file (one mapped task per county, labelled with the
+county code) against `expectations/daily_submission.json` and the registry rules,
+stages accepted rows and quarantines rejected files with their reasons, merges
+`county_daily` (county rows + city row) and publishes
+`<CITYSTATS_PUBLISH>/daily/<date>/` (`county_daily.csv`, validation report).
+Finally it looks back over earlier dates and triggers a republish of any date
+whose files arrived or changed after it was processed (revision + 1).
+
+**Rerun one date.** `make backfill FROM=2020-03-17 TO=2020-03-17`, or
+`airflow dags test city_daily_report 2020-03-17`, or trigger with conf
+`{"report_date": "2020-03-17"}`. A rerun over unchanged files changes nothing.
+**Rerun one county.** Replace or fix the county's file in the landing zone and
+rerun the date: every run recomputes the whole date, so the other counties'
+rows keep their revision.
+**Backfill.** `make backfill FROM=… TO=…`, or with a scheduler
+`airflow backfill create --dag-id city_daily_report --from-date … --to-date …`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import Asset, Param, dag, task
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from include.config import load_city_config
+
+CITY = load_city_config()
+DAILY_PUBLICATION = Asset("citystats_daily_publication", uri="citystats://published/daily")
+
+
+@dag(
+    dag_id="city_daily_report",
+    schedule=CronTriggerTimetable(CITY.schedule.nightly_cron, timezone=CITY.timezone),
+    start_date=datetime(2020, 2, 3, tzinfo=CITY.tz),
+    catchup=False,
+    max_active_runs=4,
+    default_args={"owner": "citystats", "retries": 2, "retry_delay": timedelta(minutes=1)},
+    params={
+        "report_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="process this date instead of the logical date",
+        ),
+        "look_back": Param(
+            True, type="boolean", description="republish earlier dates whose files changed"
+        ),
+    },
+    tags=["citystats", "daily"],
+    doc_md=__doc__,
+)
+def city_daily_report():
+    @task
+    def data_date(logical_date=None, params=None) -> str:
+        from include import daily_pipeline
+
+        return daily_pipeline.report_date_of_run(logical_date, params)
+
+    @task.sensor(poke_interval=300, timeout=6 * 3600, mode="reschedule")
+    def wait_for_county_files(report_date: str) -> bool:
+        from include import daily_pipeline
+
+        return daily_pipeline.counties_landed_or_cutoff_passed(report_date)
+
+    @task
+    def discover_submissions(report_date: str) -> list[dict]:
+        from include import daily_pipeline
+
+        return daily_pipeline.discover_daily_submissions(report_date)
+
+    @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}")
+    def check_county(item: dict) -> dict:
+        from include import daily_pipeline
+
+        return daily_pipeline.check_daily_county(item)
+
+    @task
+    def stage_submissions(report_date: str, outcomes: list[dict]):
+        from include import daily_pipeline
+
+        daily_pipeline.stage_daily_submissions(report_date, list(outcomes))
+
+    @task
+    def merge_county_daily(report_date: str) -> dict:
+        from include import daily_pipeline
+
+        return daily_pipeline.merge_daily(report_date)
+
+    @task(outlets=[DAILY_PUBLICATION])
+    def publish_daily_report(report_date: str) -> str:
+        from include import daily_pipeline
+
+        return daily_pipeline.publish_daily(report_date)
+
+    @task
+    def find_resubmitted_dates(report_date: str, params=None) -> list[dict]:
+        from include import daily_pipeline
+
+        return daily_pipeline.republish_requests(report_date) if params["look_back"] else []
+
+    report_date = data_date()
+    found = discover_submissions(report_date)
+    wait_for_county_files(report_date) >> found
+    outcomes = check_county.expand(item=found)
+    staged = stage_submissions(report_date, outcomes)
+    merged = merge_county_daily(report_date)
+    published = publish_daily_report(report_date)
+    resubmitted = find_resubmitted_dates(report_date)
+    staged >> merged >> published >> resubmitted
+    TriggerDagRunOperator.partial(
+        task_id="republish_resubmitted_date",
+        trigger_dag_id="city_daily_report",
+        logical_date=None,
+        skip_when_already_exists=True,
+    ).expand_kwargs(resubmitted)
+
+
+city_daily_report()

@@ -1,0 +1,251 @@
+"""Checks of a canonical submission frame: the GX suite, then the rules that need context.
+
+GX sees only the frame. The rules below it need what GX cannot see (the registry,
+the file name, the folder's date or quarter, yesterday's rows); they report in the
+same `Finding` shape so the validation report reads as one list.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from functools import cache
+
+import pandas as pd
+from stdnum.cn import uscc
+
+from transforms.daily import in_scope_on
+from transforms.findings import Finding
+from transforms.schema import SOURCE_ROW
+
+# A day-over-day change in employees_total this large (relative and absolute)
+# is published as a warning so that typing slips are caught early.
+JUMP_RATIO = 0.5
+JUMP_MIN_PERSONS = 50
+
+
+def run_expectation_suite(frame: pd.DataFrame, suite: dict) -> list[Finding]:
+    """Validate `frame` against a GX suite (its JSON as a dict) in an ephemeral context."""
+    import great_expectations as gx
+
+    context = _ephemeral_context()
+    suite_name = suite["name"]
+    if suite_name in {s.name for s in context.suites.all()}:
+        context.suites.delete(suite_name)
+    gx_suite = context.suites.add(gx.ExpectationSuite(**suite))
+    batch = _batch_definition(context).get_batch(
+        batch_parameters={"dataframe": frame.set_index(SOURCE_ROW)}
+    )
+    result = batch.validate(gx_suite, result_format={"result_format": "COMPLETE"})
+    return [_finding_from(r) for r in result.results if not r.success]
+
+
+@cache
+def _ephemeral_context():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def _batch_definition(context):
+    source = context.data_sources.add_or_update_pandas("submission")
+    asset = next(iter(source.assets), None) or source.add_dataframe_asset("frame")
+    return next(iter(asset.batch_definitions), None) or (
+        asset.add_batch_definition_whole_dataframe("whole")
+    )
+
+
+def _finding_from(result) -> Finding:
+    config = result.expectation_config
+    meta = config.meta or {}
+    severity = "warning" if str(config.severity).lower().endswith("warning") else "error"
+    column = config.kwargs.get("column") or config.kwargs.get("column_B")
+    if result.exception_info.get("raised_exception"):
+        return Finding(
+            rule=meta.get("rule", config.type),
+            severity="error",
+            message=f"{meta.get('message', config.type)} (could not be checked: "
+            f"{result.exception_info.get('exception_message')})",
+            column=column,
+        )
+    indexed = result.result.get("unexpected_index_list") or []
+    rows = [entry[SOURCE_ROW] for entry in indexed]
+    values = [_shown_value(entry, config.kwargs) for entry in indexed]
+    return Finding.about_rows(
+        meta.get("rule", config.type),
+        severity,
+        meta.get("message", config.type),
+        rows,
+        values,
+        column=column,
+    )
+
+
+def _shown_value(entry: dict, kwargs: dict) -> str:
+    if "column_A" in kwargs:
+        a, b = kwargs["column_A"], kwargs["column_B"]
+        return f"{a}={_plain(entry.get(a))}/{b}={_plain(entry.get(b))}"
+    return _plain(entry.get(kwargs.get("column")))
+
+
+def _plain(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "(empty)"
+    if isinstance(value, pd.Timestamp):
+        return "(empty)" if pd.isna(value) else value.date().isoformat()
+    return str(value)
+
+
+def identity_findings(
+    frame: pd.DataFrame, county_code: str, registry: pd.DataFrame
+) -> list[Finding]:
+    """Rules on the enterprise identifiers, shared by daily and quarterly files."""
+    findings = []
+    ids = frame["enterprise_id"].astype("str")
+    well_formed = ids.str.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{18}").fillna(False)
+    bad_check = frame[well_formed & ~ids.map(lambda i: uscc.is_valid(str(i)))]
+    if len(bad_check):
+        findings.append(
+            Finding.about_rows(
+                "enterprise_id_check_character",
+                "error",
+                "enterprise_id fails the GB 32100-2015 check character",
+                bad_check[SOURCE_ROW],
+                bad_check["enterprise_id"],
+                column="enterprise_id",
+            )
+        )
+    owners = registry.set_index("enterprise_id")["county_code"]
+    owner = frame["enterprise_id"].map(owners)
+    elsewhere = frame[owner.notna() & (owner != county_code)]
+    if len(elsewhere):
+        findings.append(
+            Finding.about_rows(
+                "enterprise_registered_to_other_county",
+                "error",
+                f"enterprise_id is registered to another county, not {county_code}",
+                elsewhere[SOURCE_ROW],
+                [
+                    f"{i} ({c})"
+                    for i, c in zip(elsewhere["enterprise_id"], owner[elsewhere.index], strict=True)
+                ],
+                column="enterprise_id",
+            )
+        )
+    unknown = frame[owner.isna() & frame["enterprise_id"].notna()]
+    if len(unknown):
+        findings.append(
+            Finding.about_rows(
+                "enterprise_not_in_registry",
+                "warning",
+                "enterprise_id is not in the registry (名录库)",
+                unknown[SOURCE_ROW],
+                unknown["enterprise_id"],
+                column="enterprise_id",
+            )
+        )
+    return findings
+
+
+def column_equals_findings(
+    frame: pd.DataFrame, column: str, expected: str, rule: str, what: str
+) -> list[Finding]:
+    """Every value of `column` must equal `expected` (the folder's period, the file's county)."""
+    values = frame[column]
+    shown = values.dt.strftime("%Y-%m-%d") if hasattr(values, "dt") else values.astype("str")
+    wrong = frame[values.notna() & (shown != expected)]
+    if not len(wrong):
+        return []
+    return [
+        Finding.about_rows(
+            rule,
+            "error",
+            f"{column} must equal {what} ({expected})",
+            wrong[SOURCE_ROW],
+            shown[wrong.index],
+            column=column,
+        )
+    ]
+
+
+def missing_in_scope_findings(
+    frame: pd.DataFrame, county_code: str, registry: pd.DataFrame, on: date
+) -> list[Finding]:
+    """Warn about in-scope enterprises of the county that the file does not report."""
+    scope = in_scope_on(registry, on)
+    expected = scope[scope["county_code"] == county_code]
+    absent = expected[~expected["enterprise_id"].isin(frame["enterprise_id"])]
+    if not len(absent):
+        return []
+    return [
+        Finding(
+            rule="in_scope_enterprise_missing",
+            severity="warning",
+            message=f"{len(absent)} in-scope enterprise(s) of the registry are not in the file",
+            column="enterprise_id",
+            values=tuple(
+                f"{i} {n}"
+                for i, n in zip(absent["enterprise_id"], absent["enterprise_name"], strict=True)
+            )[:20],
+            row_count=len(absent),
+        )
+    ]
+
+
+def daily_context_findings(
+    frame: pd.DataFrame,
+    *,
+    folder_date: date,
+    county_code: str,
+    registry: pd.DataFrame,
+    previous_rows: pd.DataFrame | None,
+) -> list[Finding]:
+    """The daily rules GX cannot see: folder date, file county, registry, yesterday's values."""
+    findings = column_equals_findings(
+        frame,
+        "report_date",
+        folder_date.isoformat(),
+        "report_date_matches_folder",
+        "the date of the folder the file is in",
+    )
+    findings += column_equals_findings(
+        frame,
+        "county_code",
+        county_code,
+        "county_code_matches_file_name",
+        "the county code the file name starts with",
+    )
+    findings += identity_findings(frame, county_code, registry)
+    findings += missing_in_scope_findings(frame, county_code, registry, folder_date)
+    if previous_rows is not None and len(previous_rows):
+        findings += employee_jump_findings(frame, previous_rows)
+    return findings
+
+
+def employee_jump_findings(frame: pd.DataFrame, previous_rows: pd.DataFrame) -> list[Finding]:
+    """Warn where employees_total moved by more than half (and 50 persons) since the last day."""
+    before = previous_rows.drop_duplicates("enterprise_id").set_index("enterprise_id")
+    previous = frame["enterprise_id"].map(before["employees_total"]).astype("Float64")
+    current = frame["employees_total"].astype("Float64")
+    change = (current - previous).abs()
+    jumped = (change > JUMP_MIN_PERSONS) & (change > JUMP_RATIO * previous)
+    jumped = frame[jumped.fillna(False)]
+    if not len(jumped):
+        return []
+    return [
+        Finding.about_rows(
+            "employees_total_day_over_day_jump",
+            "warning",
+            "employees_total changed by more than half since the previous day: please confirm",
+            jumped[SOURCE_ROW],
+            [
+                f"{int(p)}→{int(c)}"
+                for p, c in zip(previous[jumped.index], current[jumped.index], strict=True)
+            ],
+            column="employees_total",
+        )
+    ]
