@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from pydantic import ValidationError
+
+from include.config import Settings, load_city_config
+
+MADE_UP_CITY = """
+code = "990100"
+name = "示例市"
+timezone = "Asia/Urumqi"
+retired_codes = ["990199"]
+
+[schedule]
+nightly_run = "21:30"
+daily_deadline = "18:00"
+missing_cutoff = "23:00"
+
+[[counties]]
+code = "990102"
+name = "东区"
+
+[[counties]]
+code = "990103"
+name = "西区"
+"""
+
+
+def test_default_city_is_shaoguan_with_its_ten_counties():
+    city = load_city_config()
+    assert (city.code, city.name, city.timezone) == ("440200", "韶关市", "Asia/Shanghai")
+    assert city.county_codes == (
+        "440203",
+        "440204",
+        "440205",
+        "440222",
+        "440224",
+        "440229",
+        "440232",
+        "440233",
+        "440281",
+        "440282",
+    )
+    assert city.county_names["440232"] == "乳源瑶族自治县"
+    assert "440202" in city.retired_codes and "440202" not in city.county_codes
+    assert city.schedule.nightly_cron == "0 22 * * *"
+
+
+def test_a_second_city_is_a_config_file(tmp_path, monkeypatch):
+    path = tmp_path / "city.toml"
+    path.write_text(MADE_UP_CITY, encoding="utf-8")
+    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(path))
+    city = load_city_config()
+    assert city.county_names == {"990102": "东区", "990103": "西区"}
+    assert str(city.tz) == "Asia/Urumqi"
+    assert city.schedule.daily_deadline == time(18, 0)
+    assert city.schedule.nightly_cron == "30 21 * * *"
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        (('code = "990103"', 'code = "990102"'), "listed twice"),
+        (('code = "990103"', 'code = "9901"'), "six-digit"),
+        (('timezone = "Asia/Urumqi"', 'timezone = "Mars/Olympus"'), "unknown timezone"),
+        (('code = "990103"', 'code = "990199"'), "retired codes"),
+        (('missing_cutoff = "23:00"', 'missing_cutoff = "20:00"'), "missing_cutoff"),
+    ],
+)
+def test_invalid_city_configs_are_refused_with_a_reason(tmp_path, change, complaint):
+    old, new = change
+    path = tmp_path / "city.toml"
+    path.write_text(MADE_UP_CITY.replace(old, new), encoding="utf-8")
+    with pytest.raises(ValidationError, match=complaint):
+        load_city_config(path)
+
+
+def test_settings_come_from_citystats_variables(tmp_path):
+    settings = Settings.from_env(
+        {
+            "CITYSTATS_LANDING": "s3://bucket/landing",
+            "CITYSTATS_PUBLISH": str(tmp_path),
+            "CITYSTATS_WAREHOUSE_URL": "postgresql+psycopg2://u@h/db",
+        }
+    )
+    assert settings.landing == "s3://bucket/landing"
+    assert settings.publish == str(tmp_path)
+    assert settings.warehouse_url.startswith("postgresql")
+
+
+def test_settings_default_under_data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.landing == str(tmp_path / "data" / "landing")
+    assert settings.warehouse_url == f"sqlite:///{tmp_path / 'data' / 'warehouse.sqlite'}"
