@@ -1,0 +1,391 @@
+"""What daily and quarterly submissions share: find, check, stage, quarantine, report, notice
+resubmissions. A `SubmissionKind` says what differs; each pipeline module defines one.
+
+Between tasks only small JSON travels (XCom): accepted rows go through parquet
+files under the state folder, and everything published comes from the warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Table, select
+
+from include import storage, warehouse
+from include.config import CityConfig, Settings, load_city_config
+from include.tables import publications, submissions_log, validation_findings
+from transforms import readers
+from transforms.daily import ACCEPTED, MISSING, REJECTED
+from transforms.findings import Finding, has_errors
+from transforms.schema import SOURCE_ROW
+
+EXPECTATIONS = Path(__file__).resolve().parent.parent / "expectations"
+REGISTRY_PARTS = ("registry", "enterprises.csv")
+
+
+@dataclass(frozen=True)
+class SubmissionKind:
+    name: str  # landing folder and log kind: "daily" or "quarterly"
+    suite_file: str  # under expectations/
+    rows_table: Table  # staged accepted rows
+    period_column: str  # column of rows_table holding the period
+    read: Callable[[bytes, str, int], readers.ReadResult]
+    # (frame, county_code, period, registry, settings) -> findings GX cannot produce
+    context_findings: Callable[..., list[Finding]]
+    # (city, period) -> the deadline a file must arrive by to be on time
+    deadline: Callable[[CityConfig, str], datetime]
+    # period text -> the value stored in rows_table's period column
+    period_value: Callable[[str], object] = str
+
+
+def discover(kind: SubmissionKind, period: str) -> list[dict]:
+    """The period's files, grouped by county: one work item per configured county."""
+    city, settings = load_city_config(), Settings.from_env()
+    files = storage.list_landed_files(settings.landing, kind.name, period)
+    return [
+        {
+            "period": period,
+            "county_code": county.code,
+            "county_name": county.name,
+            "files": [f.to_dict() for f in files if f.name.startswith(county.code)],
+        }
+        for county in city.counties
+    ]
+
+
+def check_county(kind: SubmissionKind, item: dict) -> dict:
+    """Read and validate one county's submission; stage its rows if accepted."""
+    city, settings = load_city_config(), Settings.from_env()
+    files = [storage.LandedFile(**f) for f in item["files"]]
+    outcome = {
+        "county_code": item["county_code"],
+        "county_name": item["county_name"],
+        "outcome": MISSING,
+        "file_name": None,
+        "content_sha256": None,
+        "arrived_at": None,
+        "on_time": None,
+        "rows_path": None,
+        "findings": [],
+    }
+    if files:
+        arrived = max(datetime.fromisoformat(f.arrived_at) for f in files)
+        contents = [storage.read_landed(f.uri, settings.max_file_bytes) for f in files]
+        outcome.update(
+            file_name=", ".join(f.name for f in files),
+            content_sha256=storage.sha256_hex(b"".join(contents)),
+            arrived_at=arrived.isoformat(),
+            on_time=arrived <= kind.deadline(city, item["period"]),
+        )
+        frame, findings = _validated(kind, files, contents, item, settings)
+        outcome["findings"] = [f.to_dict() for f in findings]
+        if frame is not None and not has_errors(findings):
+            outcome["outcome"] = ACCEPTED
+            outcome["rows_path"] = _stage_rows(kind, settings, item, frame)
+        else:
+            outcome["outcome"] = REJECTED
+    outcome["error_count"] = sum(f["severity"] == "error" for f in outcome["findings"])
+    outcome["warning_count"] = sum(f["severity"] == "warning" for f in outcome["findings"])
+    return outcome
+
+
+def _validated(kind, files, contents, item, settings):
+    """(frame or None, findings) for a county's files: every problem becomes a finding."""
+    from transforms.validation import run_expectation_suite
+
+    if len(files) > 1:
+        names = ", ".join(f.name for f in files)
+        return None, [
+            Finding(
+                "ambiguous_submission",
+                "error",
+                f"{len(files)} files for one county and period ({names}): send exactly one",
+            )
+        ]
+    file_name = files[0].name
+    try:
+        parsed = kind.read(contents[0], file_name, settings.max_file_bytes)
+    except readers.UnreadableFile as problem:
+        return None, [Finding("unreadable_file", "error", problem.problem, file_name=file_name)]
+    findings = list(parsed.findings)
+    findings += run_expectation_suite(parsed.frame, load_suite(kind))
+    findings += kind.context_findings(
+        parsed.frame, item["county_code"], item["period"], load_registry(settings), settings
+    )
+    return parsed.frame, [_with_file(f, file_name) for f in findings]
+
+
+def _with_file(finding: Finding, file_name: str) -> Finding:
+    if finding.file_name:
+        return finding
+    return Finding(**{**finding.__dict__, "file_name": file_name})
+
+
+def load_suite(kind: SubmissionKind) -> dict:
+    return json.loads((EXPECTATIONS / kind.suite_file).read_text(encoding="utf-8"))
+
+
+def load_registry(settings: Settings) -> pd.DataFrame:
+    content = storage.read_landed(str(storage.landing_path(settings.landing, *REGISTRY_PARTS)))
+    return readers.read_registry(content, "/".join(REGISTRY_PARTS)).frame
+
+
+def _stage_rows(kind: SubmissionKind, settings: Settings, item: dict, frame: pd.DataFrame) -> str:
+    path = (
+        Path(settings.state)
+        / "staging"
+        / kind.name
+        / item["period"]
+        / f"{item['county_code']}.parquet"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".parquet.tmp")
+    frame.drop(columns=[SOURCE_ROW]).to_parquet(temporary, index=False)
+    temporary.replace(path)
+    return str(path)
+
+
+def stage(kind: SubmissionKind, period: str, outcomes: list[dict]) -> None:
+    """In one transaction, replace the period's staged rows, submissions log and findings;
+    then copy rejected files with their reasons into the quarantine folder."""
+    city, settings = load_city_config(), Settings.from_env()
+    engine = warehouse.engine_for(settings.warehouse_url)
+    accepted = [pd.read_parquet(o["rows_path"]) for o in outcomes if o["outcome"] == ACCEPTED]
+    rows = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame()
+    partition = {"kind": kind.name, "period": period}
+    with engine.begin() as connection:
+        warehouse.replace_partition(
+            connection, kind.rows_table, {kind.period_column: kind.period_value(period)}, rows
+        )
+        warehouse.replace_partition(
+            connection, submissions_log, partition, _log_rows(kind, period, outcomes)
+        )
+        warehouse.replace_partition(
+            connection,
+            validation_findings,
+            partition,
+            _finding_rows(kind, period, outcomes, _stray_files(kind, settings, city, period)),
+        )
+    _quarantine(kind, settings, period, outcomes)
+
+
+def _stray_files(kind, settings: Settings, city: CityConfig, period: str) -> list[dict]:
+    """Files of the period that belong to no configured county (retired codes, bad names)."""
+    files = storage.list_landed_files(settings.landing, kind.name, period)
+    return [
+        _stray_file_finding(f.name, city).to_dict()
+        for f in files
+        if not f.name.startswith(city.county_codes)
+    ]
+
+
+def _stray_file_finding(name: str, city: CityConfig) -> Finding:
+    prefix = name[:6]
+    if prefix in city.retired_codes:
+        why = f"{prefix} is a retired division code, not a county of {city.name}"
+    elif prefix.isdigit():
+        why = f"{prefix} is not a county code of {city.name}"
+    else:
+        why = "the file name does not start with a six-digit county code"
+    return Finding("file_name_not_a_county", "error", f"file ignored: {why}", file_name=name)
+
+
+def _log_rows(kind: SubmissionKind, period: str, outcomes: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(
+        [
+            {
+                "kind": kind.name,
+                "period": period,
+                "county_code": o["county_code"],
+                "file_name": o["file_name"],
+                "content_sha256": o["content_sha256"],
+                "arrived_at": o["arrived_at"],
+                "on_time": o["on_time"],
+                "outcome": o["outcome"],
+                "error_count": o["error_count"],
+                "warning_count": o["warning_count"],
+                "reasons": "\n".join(f["reason"] for f in o["findings"]) or None,
+            }
+            for o in outcomes
+        ]
+    )
+
+
+def _finding_rows(kind, period: str, outcomes: list[dict], stray: list[dict]) -> pd.DataFrame:
+    entries = [(o["county_code"], f) for o in outcomes for f in o["findings"]]
+    entries += [(None, f) for f in stray]
+    return pd.DataFrame.from_records(
+        [
+            {
+                "kind": kind.name,
+                "period": period,
+                "county_code": county,
+                "file_name": f["file_name"],
+                "rule": f["rule"],
+                "severity": f["severity"],
+                "message": f["message"],
+                "row_count": f["row_count"],
+                "rows": ", ".join(map(str, f["rows"])) or None,
+                "rule_values": ", ".join(f["values"]) or None,
+            }
+            for county, f in entries
+        ]
+    )
+
+
+def _quarantine(kind, settings: Settings, period: str, outcomes: list[dict]) -> None:
+    folder = Path(settings.state) / "quarantine" / kind.name / period
+    if folder.exists():
+        shutil.rmtree(folder)
+    landed = {f.name: f for f in storage.list_landed_files(settings.landing, kind.name, period)}
+    for o in outcomes:
+        if o["outcome"] != REJECTED:
+            continue
+        target = folder / o["county_code"]
+        target.mkdir(parents=True)
+        for name in (o["file_name"] or "").split(", "):
+            if name in landed:
+                (target / name).write_bytes(storage.read_landed(landed[name].uri))
+        reasons = "\n".join(f["reason"] for f in o["findings"]) + "\n"
+        (target / "reasons.txt").write_text(reasons, encoding="utf-8")
+
+
+def statuses(connection, kind: SubmissionKind, period: str) -> dict[str, str]:
+    """county code -> accepted/rejected/missing, as staged for the period."""
+    log = warehouse.read_partition(
+        connection, submissions_log, {"kind": kind.name, "period": period}
+    )
+    return dict(zip(log["county_code"], log["outcome"], strict=True))
+
+
+def report_outcomes(kind: SubmissionKind, period: str) -> list[dict]:
+    """Per county, in the configured order: status, file, arrival and every finding."""
+    city, settings = load_city_config(), Settings.from_env()
+    partition = {"kind": kind.name, "period": period}
+    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+        log = warehouse.read_partition(connection, submissions_log, partition)
+        findings = warehouse.read_partition(connection, validation_findings, partition)
+    outcomes = []
+    for county in city.counties:
+        entry = log[log["county_code"] == county.code]
+        row = entry.iloc[0].to_dict() if len(entry) else {}
+        on_time = row.get("on_time")
+        outcomes.append(
+            {
+                "county_code": county.code,
+                "county_name": county.name,
+                "outcome": row.get("outcome", MISSING),
+                "file_name": row.get("file_name"),
+                "content_sha256": row.get("content_sha256"),
+                "arrived_at": _iso(row.get("arrived_at")),
+                "on_time": None if on_time is None or pd.isna(on_time) else bool(on_time),
+                "error_count": int(row.get("error_count") or 0),
+                "warning_count": int(row.get("warning_count") or 0),
+                "findings": [
+                    _finding_entry(f)
+                    for f in findings[findings["county_code"] == county.code].to_dict("records")
+                ],
+            }
+        )
+    stray = findings[findings["county_code"].isna()]
+    if len(stray):
+        outcomes.append(
+            {
+                "county_code": "------",
+                "county_name": "files that belong to no county",
+                "outcome": REJECTED,
+                "error_count": len(stray),
+                "warning_count": 0,
+                "findings": [_finding_entry(f) for f in stray.to_dict("records")],
+            }
+        )
+    return outcomes
+
+
+def _finding_entry(record: dict) -> dict:
+    finding = Finding(
+        rule=record["rule"],
+        severity=record["severity"],
+        message=record["message"],
+        rows=tuple(int(r) for r in (record["rows"] or "").split(", ") if r),
+        values=tuple(v for v in (record["rule_values"] or "").split(", ") if v),
+        row_count=int(record["row_count"] or 0),
+        file_name=record["file_name"],
+    )
+    return finding.to_dict()
+
+
+def _iso(value) -> str | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).tz_convert("UTC").isoformat()
+
+
+def publish(kind: SubmissionKind, period: str, files: dict[str, bytes], revision: int) -> str:
+    """Publish the period's folder atomically; record when its content first appeared."""
+    settings = Settings.from_env()
+    if storage.publish_folder(settings.publish, f"{kind.name}/{period}", files):
+        digest = storage.sha256_hex(b"".join(files[name] for name in sorted(files)))
+        # The publication time is bookkeeping for the index page, never an input of the data.
+        with warehouse.engine_for(settings.warehouse_url).begin() as connection:
+            warehouse.replace_partition(
+                connection,
+                publications,
+                {"kind": kind.name, "period": period},
+                pd.DataFrame(
+                    [
+                        {
+                            "kind": kind.name,
+                            "period": period,
+                            "revision": revision,
+                            "content_sha256": digest,
+                            "published_at": datetime.now(UTC),
+                        }
+                    ]
+                ),
+            )
+    return str(Path(settings.publish) / kind.name / period)
+
+
+def changed_periods(kind: SubmissionKind, first: str, before: str) -> dict[str, str]:
+    """Processed periods in [first, before) whose landed files now differ from what was
+    processed (a late file, a resubmission, a file taken back), each with a short token of
+    the new content, so that the same change is acted on once."""
+    city, settings = load_city_config(), Settings.from_env()
+    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+        processed = connection.execute(
+            select(
+                submissions_log.c.period,
+                submissions_log.c.county_code,
+                submissions_log.c.content_sha256,
+            )
+            .where(submissions_log.c.kind == kind.name)
+            .where(submissions_log.c.period >= first)
+            .where(submissions_log.c.period < before)
+        ).all()
+    seen: dict[str, dict[str, str | None]] = {}
+    for period, county, sha in processed:
+        seen.setdefault(period, {})[county] = sha
+    changed = {}
+    for period in sorted(seen):
+        landed = landed_fingerprints(kind, settings, city, period)
+        if landed != seen[period]:
+            changed[period] = storage.sha256_hex(json.dumps(landed, sort_keys=True).encode())[:12]
+    return changed
+
+
+def landed_fingerprints(kind, settings: Settings, city: CityConfig, period: str) -> dict:
+    """county code -> sha256 of its files' content as landed now (None when absent)."""
+    files = storage.list_landed_files(settings.landing, kind.name, period)
+    fingerprints = {}
+    for code in city.county_codes:
+        mine = [f for f in files if f.name.startswith(code)]
+        contents = [storage.read_landed(f.uri, settings.max_file_bytes) for f in mine]
+        fingerprints[code] = storage.sha256_hex(b"".join(contents)) if mine else None
+    return fingerprints
