@@ -312,9 +312,163 @@ quarterly_submission_rows = Table(
 publications = Table(
     "publications",
     metadata,
-    _col("kind", String(16), "daily or quarterly", primary_key=True),
+    _col(
+        "kind", String(16), "published folder: daily, quarterly or daily_summary", primary_key=True
+    ),
     _col("period", String(10), "data date or quarter", primary_key=True),
     _col("revision", Integer, "highest row revision in the publication"),
     _col("content_sha256", String(64), "sha256 over the published table"),
     _col("published_at", DateTime(timezone=True), "when this content was first published"),
+)
+
+# How each daily figure rolls up over the days of a quarter (the `aggregation` of each column
+# below says which applies); county rows and the city row are rolled up the same way, the
+# city row from the city's own daily rows.
+LAST_VALUE = "last value: the figure on last_data_date (stock or state at quarter end)"
+SUM_OVER_DAYS = "sum over the quarter's days (flow)"
+PEAK_OVER_DAYS = "peak: maximum over the quarter's days"
+MEAN_OVER_DAYS = "mean over the reported days (each reported day weighs the same)"
+RATIO_OF_QUARTER_END = "ratio of the quarter-end (last value) numerator and denominator"
+RATIO_OF_DAY_SUMS = "ratio of numerator and denominator each summed over the quarter's days"
+COUNTY_DAYS = "days (city row: county-days, summed over counties)"
+
+county_quarter_daily_summary = Table(
+    "county_quarter_daily_summary",
+    metadata,
+    _col("report_quarter", String(6), "quarter, YYYYQn", primary_key=True),
+    _col(
+        "county_code",
+        String(6),
+        "GB/T 2260 code of the county; the city code on the city row",
+        primary_key=True,
+    ),
+    _col("county_name", String(64), "name of the county, or of the city on the city row"),
+    _col(
+        "status",
+        String(16),
+        "the row's county_daily status on last_data_date (accepted, rejected, missing; "
+        "city row: accepted or partial): the quarter-end values are that day's",
+    ),
+    _col(
+        "revision",
+        Integer,
+        "1 when the row is first published, +1 each time its values change",
+        aggregation="none",
+    ),
+    _col("first_data_date", Date, "first data date of the quarter in county_daily"),
+    _col(
+        "last_data_date",
+        Date,
+        "last data date of the quarter in county_daily: the date of the quarter-end values",
+    ),
+    _col(
+        "days_expected",
+        Integer,
+        "data dates of the quarter the daily report ran for (a county_daily row exists)",
+        COUNTY_DAYS,
+        "count of days",
+    ),
+    _col(
+        "days_reported",
+        Integer,
+        "of days_expected, the days the county's file was accepted",
+        COUNTY_DAYS,
+        "count of days",
+    ),
+    _col(
+        "reporting_completeness",
+        Float,
+        "days_reported / days_expected",
+        FRACTION,
+        RATIO_OF_DAY_SUMS,
+    ),
+    _col(
+        "days_on_time",
+        Integer,
+        "of days_expected, the days the county's file arrived by the daily deadline",
+        COUNTY_DAYS,
+        "count of days",
+    ),
+    _col("on_time_rate", Float, "days_on_time / days_expected", FRACTION, RATIO_OF_DAY_SUMS),
+    _col(
+        "enterprises_in_scope",
+        Integer,
+        "registry enterprises in scope at quarter end",
+        COUNT,
+        LAST_VALUE,
+    ),
+    _col(
+        "enterprises_reported",
+        Integer,
+        "enterprises in the accepted file at quarter end",
+        COUNT,
+        LAST_VALUE,
+    ),
+    _col("enterprises_resumed", Integer, "enterprises resumed at quarter end", COUNT, LAST_VALUE),
+    _col(
+        "resumption_rate",
+        Float,
+        "enterprises_resumed / enterprises_in_scope at quarter end",
+        FRACTION,
+        RATIO_OF_QUARTER_END,
+    ),
+    _col(
+        "resumed_in_quarter",
+        Integer,
+        "enterprises that resumed during the quarter: resumed_today summed over the days",
+        COUNT,
+        SUM_OVER_DAYS,
+    ),
+    _col("key_in_scope", Integer, "key enterprises in scope at quarter end", COUNT, LAST_VALUE),
+    _col("key_resumed", Integer, "key enterprises resumed at quarter end", COUNT, LAST_VALUE),
+    _col(
+        "employees_total",
+        BigInteger,
+        "employees of the reported enterprises at quarter end",
+        "persons",
+        LAST_VALUE,
+    ),
+    _col(
+        "employees_on_site",
+        BigInteger,
+        "employees on site at quarter end",
+        "persons",
+        LAST_VALUE,
+    ),
+    _col(
+        "on_site_rate",
+        Float,
+        "on-site person-days / employee-days over the quarter: Σ employees_on_site / "
+        "Σ employees_total over the days",
+        FRACTION,
+        RATIO_OF_DAY_SUMS,
+    ),
+    _col(
+        "capacity_pct",
+        Float,
+        "average capacity restored over the quarter: mean of the daily capacity_pct",
+        PERCENT,
+        MEAN_OVER_DAYS,
+    ),
+    _col(
+        "mask_shortage_peak",
+        BigInteger,
+        "largest daily mask shortage of the quarter",
+        "masks",
+        PEAK_OVER_DAYS,
+    ),
+    _col(
+        "thermometer_shortage_peak",
+        BigInteger,
+        "largest daily thermometer shortage of the quarter",
+        "thermometers",
+        PEAK_OVER_DAYS,
+    ),
+    _col(
+        "difficulties_reported",
+        Integer,
+        "enterprises reporting difficulties at quarter end",
+        COUNT,
+        LAST_VALUE,
+    ),
 )
