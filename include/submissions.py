@@ -274,7 +274,7 @@ def report_outcomes(kind: SubmissionKind, period: str) -> list[dict]:
     outcomes = []
     for county in city.counties:
         entry = log[log["county_code"] == county.code]
-        row = entry.iloc[0].to_dict() if len(entry) else {}
+        row = {k: _present(v) for k, v in entry.iloc[0].items()} if len(entry) else {}
         on_time = row.get("on_time")
         outcomes.append(
             {
@@ -284,7 +284,7 @@ def report_outcomes(kind: SubmissionKind, period: str) -> list[dict]:
                 "file_name": row.get("file_name"),
                 "content_sha256": row.get("content_sha256"),
                 "arrived_at": _iso(row.get("arrived_at")),
-                "on_time": None if on_time is None or pd.isna(on_time) else bool(on_time),
+                "on_time": None if on_time is None else bool(on_time),
                 "error_count": int(row.get("error_count") or 0),
                 "warning_count": int(row.get("warning_count") or 0),
                 "findings": [
@@ -308,7 +308,13 @@ def report_outcomes(kind: SubmissionKind, period: str) -> list[dict]:
     return outcomes
 
 
+def _present(value):
+    """None for every flavour of missing value a warehouse read can give."""
+    return None if value is None or pd.isna(value) else value
+
+
 def _finding_entry(record: dict) -> dict:
+    record = {k: _present(v) for k, v in record.items()}
     finding = Finding(
         rule=record["rule"],
         severity=record["severity"],
@@ -322,26 +328,34 @@ def _finding_entry(record: dict) -> dict:
 
 
 def _iso(value) -> str | None:
-    if value is None or pd.isna(value):
+    if value is None:
         return None
     return pd.Timestamp(value).tz_convert("UTC").isoformat()
 
 
 def publish(kind: SubmissionKind, period: str, files: dict[str, bytes], revision: int) -> str:
     """Publish the period's folder atomically; record when its content first appeared."""
+    return publish_period_folder(kind.name, period, files, revision)
+
+
+def publish_period_folder(
+    folder: str, period: str, files: dict[str, bytes], revision: int
+) -> str:
+    """Make <publish>/<folder>/<period>/ hold exactly `files` (atomically) and record in
+    `publications` (kind = `folder`) when this content first appeared."""
     settings = Settings.from_env()
-    if storage.publish_folder(settings.publish, f"{kind.name}/{period}", files):
+    if storage.publish_folder(settings.publish, f"{folder}/{period}", files):
         digest = storage.sha256_hex(b"".join(files[name] for name in sorted(files)))
         # The publication time is bookkeeping for the index page, never an input of the data.
         with warehouse.engine_for(settings.warehouse_url).begin() as connection:
             warehouse.replace_partition(
                 connection,
                 publications,
-                {"kind": kind.name, "period": period},
+                {"kind": folder, "period": period},
                 pd.DataFrame(
                     [
                         {
-                            "kind": kind.name,
+                            "kind": folder,
                             "period": period,
                             "revision": revision,
                             "content_sha256": digest,
@@ -350,7 +364,7 @@ def publish(kind: SubmissionKind, period: str, files: dict[str, bytes], revision
                     ]
                 ),
             )
-    return str(Path(settings.publish) / kind.name / period)
+    return str(Path(settings.publish) / folder / period)
 
 
 def changed_periods(kind: SubmissionKind, first: str, before: str) -> dict[str, str]:

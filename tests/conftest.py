@@ -1,14 +1,74 @@
-"""Test-wide settings: Airflow reads its configuration from the environment, so set it
-before anything imports Airflow, and point every test at its own folders."""
+"""Test-wide settings. Airflow reads its configuration from the environment when first
+imported, so it is set here, before any test module imports Airflow: each pytest session
+gets its own Airflow home (its own SQLite metadata DB), so tests never touch the demo's."""
 
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import pytest
 
-os.environ.setdefault("AIRFLOW_HOME", str(REPO / ".airflow"))
+REPO = Path(__file__).resolve().parent.parent
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="citystats-airflow-"))
+
+os.environ["AIRFLOW_HOME"] = str(AIRFLOW_HOME)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{AIRFLOW_HOME / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """An initialised Airflow metadata DB for tests that run DAGs (`dag.test`)."""
+    airflow = Path(sys.executable).with_name("airflow")
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True, cwd=REPO)
+    return AIRFLOW_HOME
+
+
+def service_reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip when a local service is down, unless CI demands it (CITYSTATS_REQUIRE_SERVICES=1)."""
+    if service_reachable(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}"
+    if os.environ.get("CITYSTATS_REQUIRE_SERVICES") == "1":
+        pytest.fail(message + " (CITYSTATS_REQUIRE_SERVICES=1)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh database on the local PostgreSQL server, dropped after the test."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, text
+
+    name = f"citystats_test_{uuid4().hex[:12]}"
+    admin = create_engine(
+        "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+    finally:
+        from include.warehouse import engine_for
+
+        engine_for.cache_clear()  # FORCE below ends the pooled connections
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
