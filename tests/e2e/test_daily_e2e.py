@@ -107,6 +107,12 @@ def run(dag, day: str):
     return dag_run
 
 
+def triggered_runs(run_id: str):
+    from airflow.models import DagRun
+
+    return DagRun.find(dag_id="city_daily_report", run_id=run_id)
+
+
 def county_daily(day: str) -> pd.DataFrame:
     return county_daily_table(day).set_index("county_code")
 
@@ -185,6 +191,11 @@ def test_rerun_is_a_no_op_and_a_resubmission_is_revision_two(daily_dag, city_env
     requests = republish_requests("2020-03-18")
     assert [r["conf"] for r in requests] == [{"report_date": "2020-03-17", "look_back": False}]
     assert republish_requests("2020-03-18") == requests  # same change, same run id
+
+    # the next nightly run notices it and triggers a republish run of 03-17 by itself
+    run(daily_dag, "2020-03-18")
+    triggered = triggered_runs(requests[0]["trigger_run_id"])
+    assert [r.conf for r in triggered] == [requests[0]["conf"]]
 
     run(daily_dag, "2020-03-17")
     table = county_daily("2020-03-17")
