@@ -338,9 +338,7 @@ def publish(kind: SubmissionKind, period: str, files: dict[str, bytes], revision
     return publish_period_folder(kind.name, period, files, revision)
 
 
-def publish_period_folder(
-    folder: str, period: str, files: dict[str, bytes], revision: int
-) -> str:
+def publish_period_folder(folder: str, period: str, files: dict[str, bytes], revision: int) -> str:
     """Make <publish>/<folder>/<period>/ hold exactly `files` (atomically) and record in
     `publications` (kind = `folder`) when this content first appeared."""
     settings = Settings.from_env()
