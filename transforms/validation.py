@@ -249,3 +249,71 @@ def employee_jump_findings(frame: pd.DataFrame, previous_rows: pd.DataFrame) -> 
             column="employees_total",
         )
     ]
+
+
+def quarterly_context_findings(
+    frame: pd.DataFrame,
+    *,
+    folder_quarter: str,
+    quarter_end: date,
+    county_code: str,
+    registry: pd.DataFrame,
+) -> list[Finding]:
+    """The quarterly rules GX cannot see: folder quarter, file county, registry (enterprises
+    in scope at quarter end), and implausible year-on-year changes."""
+    findings = column_equals_findings(
+        frame,
+        "report_quarter",
+        folder_quarter,
+        "report_quarter_matches_folder",
+        "the quarter of the folder the file is in",
+    )
+    findings += column_equals_findings(
+        frame,
+        "county_code",
+        county_code,
+        "county_code_matches_file_name",
+        "the county code the file name starts with",
+    )
+    findings += identity_findings(frame, county_code, registry)
+    findings += missing_in_scope_findings(frame, county_code, registry, quarter_end)
+    for current, prior in (
+        ("output_value", "output_value_prior"),
+        ("value_added", "value_added_prior"),
+    ):
+        findings += year_on_year_outlier_findings(frame, current, prior)
+    return findings
+
+
+# A same-scope year-on-year change outside these bounds (and this large in 万元) is
+# implausible enough to ask the county to confirm: halving, or more than doubling.
+YOY_LOWEST_RATIO = 0.5
+YOY_HIGHEST_RATIO = 2.0
+YOY_MIN_CHANGE_WAN_YUAN = 100.0
+
+
+def year_on_year_outlier_findings(frame: pd.DataFrame, current: str, prior: str) -> list[Finding]:
+    """Warn where an enterprise's value fell by half or more than doubled against its
+    same-scope prior value (or has a value where the prior was 0)."""
+    now = frame[current].astype("Float64")
+    before = frame[prior].astype("Float64")
+    ratio = now / before.where(before != 0)
+    large = (now - before).abs() >= YOY_MIN_CHANGE_WAN_YUAN
+    implausible = (ratio < YOY_LOWEST_RATIO) | (ratio > YOY_HIGHEST_RATIO) | (before == 0)
+    flagged = frame[(large & implausible).fillna(False)]
+    if not len(flagged):
+        return []
+    return [
+        Finding.about_rows(
+            f"{current}_year_on_year_outlier",
+            "warning",
+            f"{current} against {prior} changed implausibly (fell by half or more, more than "
+            "doubled, or the prior is 0): please confirm",
+            flagged[SOURCE_ROW],
+            [
+                f"{_plain(b)}→{_plain(n)}"
+                for b, n in zip(before[flagged.index], now[flagged.index], strict=True)
+            ],
+            column=current,
+        )
+    ]

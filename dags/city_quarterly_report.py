@@ -1,0 +1,141 @@
+"""
+### city_quarterly_report
+
+**What it does.** After each quarter's submission deadline (`quarterly_deadline_days`
+after the quarter ends, from the city TOML) it processes the quarter that ended before
+the run's logical date (a `quarter` param such as `2020Q2` overrides): reads and
+validates each county's file under `<landing>/quarterly/<YYYYQn>/` (one mapped task per
+county) against `expectations/quarterly_submission.json` and the registry rules, stages
+accepted rows, quarantines rejected files with their reasons, merges `county_quarterly`
+(quarter values, same-scope prior values, year-on-year and year-to-date figures; county
+rows + city row) and publishes `<CITYSTATS_PUBLISH>/quarterly/<YYYYQn>/`
+(`county_quarterly.csv`, validation report).
+
+It also rolls the daily series up into `county_quarter_daily_summary`, published as
+`<CITYSTATS_PUBLISH>/daily_summary/<YYYYQn>/county_quarter_daily_summary.csv`: for the
+run's quarter, and whenever `city_daily_report` publishes (asset
+`citystats_daily_publication`) for every finished quarter with daily data, so a late
+daily revision reaches the quarter. Such an asset-triggered run has no logical date and
+no quarter: its submission branch is skipped. With `max_active_runs=1`, asset events that
+arrive while a run is queued or running wait and are consumed together by one next run,
+so a long daily backfill starts at most one more roll-up run per roll-up run's duration,
+not one per date.
+
+**Rerun one quarter.** `make quarterly QUARTER=2020Q2`, or
+`airflow dags trigger city_quarterly_report --conf '{"quarter": "2020Q2"}'`. A rerun over
+unchanged files changes nothing; a changed county file moves that county's row and the
+city row to the next revision. **Rerun one county.** Replace its file in the landing zone
+and rerun the quarter. After rerunning an earlier quarter of a year, rerun the later
+quarters of that year too: their year-to-date columns add the earlier quarter's rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import (
+    Asset,
+    AssetOrTimeSchedule,
+    MultipleCronTriggerTimetable,
+    Param,
+    dag,
+    task,
+)
+
+from include.config import load_city_config
+from include.periods import quarterly_run_crons
+
+CITY = load_city_config()
+DAILY_PUBLICATION = Asset("citystats_daily_publication", uri="citystats://published/daily")
+QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+
+
+@dag(
+    dag_id="city_quarterly_report",
+    schedule=AssetOrTimeSchedule(
+        timetable=MultipleCronTriggerTimetable(
+            *quarterly_run_crons(CITY.schedule.quarterly_deadline_days, CITY.schedule.nightly_run),
+            timezone=CITY.timezone,
+        ),
+        assets=[DAILY_PUBLICATION],
+    ),
+    start_date=datetime(2020, 1, 1, tzinfo=CITY.tz),
+    catchup=False,
+    # One run at a time: asset events queued meanwhile are coalesced into the next run.
+    max_active_runs=1,
+    default_args={"owner": "citystats", "retries": 2, "retry_delay": timedelta(minutes=1)},
+    params={
+        "quarter": Param(
+            None,
+            type=["null", "string"],
+            pattern=QUARTER_PATTERN,
+            description="process this quarter (YYYYQn) instead of the one before the logical date",
+        ),
+    },
+    tags=["citystats", "quarterly"],
+    doc_md=__doc__,
+)
+def city_quarterly_report():
+    @task.short_circuit
+    def submission_quarter(logical_date=None, params=None) -> str | None:
+        from include import quarterly_pipeline
+
+        return quarterly_pipeline.quarter_of_run(logical_date, params)
+
+    @task
+    def discover_submissions(quarter: str) -> list[dict]:
+        from include import quarterly_pipeline
+
+        return quarterly_pipeline.discover_quarterly_submissions(quarter)
+
+    @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}")
+    def check_county(item: dict) -> dict:
+        from include import quarterly_pipeline
+
+        return quarterly_pipeline.check_quarterly_county(item)
+
+    @task
+    def stage_submissions(quarter: str, outcomes: list[dict]):
+        from include import quarterly_pipeline
+
+        quarterly_pipeline.stage_quarterly_submissions(quarter, list(outcomes))
+
+    @task
+    def merge_county_quarterly(quarter: str) -> dict:
+        from include import quarterly_pipeline
+
+        return quarterly_pipeline.merge_quarterly(quarter)
+
+    @task
+    def publish_quarterly_report(quarter: str) -> str:
+        from include import quarterly_pipeline
+
+        return quarterly_pipeline.publish_quarterly(quarter)
+
+    @task
+    def quarters_to_roll_up(logical_date=None, params=None) -> list[str]:
+        from include import quarterly_pipeline
+
+        return quarterly_pipeline.quarters_to_roll_up(logical_date, params)
+
+    @task(map_index_template="{{ task.op_kwargs['quarter'] }}")
+    def roll_up_daily_series(quarter: str) -> str:
+        from include import quarterly_pipeline
+
+        return quarterly_pipeline.roll_up_daily(quarter)
+
+    @task(map_index_template="{{ task.op_kwargs['quarter'] }}")
+    def publish_daily_summary(quarter: str) -> str:
+        from include import quarterly_pipeline
+
+        return quarterly_pipeline.publish_daily_summary(quarter)
+
+    quarter = submission_quarter()
+    outcomes = check_county.expand(item=discover_submissions(quarter))
+    staged = stage_submissions(quarter, outcomes)
+    staged >> merge_county_quarterly(quarter) >> publish_quarterly_report(quarter)
+
+    publish_daily_summary.expand(quarter=roll_up_daily_series.expand(quarter=quarters_to_roll_up()))
+
+
+city_quarterly_report()

@@ -1,0 +1,245 @@
+"""The steps of `city_quarterly_report`, one function per task; pure work is in transforms/.
+
+Two things happen in a run. For the run's quarter, the county submissions are checked,
+staged and merged into `county_quarterly` (the same shape as the daily pipeline). And
+the daily series is rolled up into `county_quarter_daily_summary` for the run's quarter,
+or, in a run that a daily publication triggered (no logical date, no quarter), for every
+finished quarter that has daily data.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import pandas as pd
+from sqlalchemy import distinct, select
+
+from include import submissions, warehouse
+from include.config import CityConfig, Settings, load_city_config
+from include.periods import (
+    data_date,
+    parse_quarter,
+    previous_quarter,
+    quarter_bounds,
+    quarter_of,
+    quarterly_deadline,
+    quarters_of_year_through,
+)
+from include.tables import (
+    county_daily,
+    county_quarter_daily_summary,
+    county_quarterly,
+    quarterly_submission_rows,
+    submissions_log,
+)
+from transforms import readers, rendering
+from transforms.quarterly import COUNTY_QUARTERLY_COLUMNS, merge_county_quarterly
+from transforms.revisions import assign_revisions
+from transforms.rollup import SUMMARY_COLUMNS, roll_up_county_daily
+from transforms.validation import quarterly_context_findings
+
+log = logging.getLogger(__name__)
+
+DAILY_SUMMARY_FOLDER = "daily_summary"
+QUARTER_KEYS = ["report_quarter", "county_code"]
+
+
+def _quarterly_context_findings(frame, county_code, period, registry, settings):
+    return quarterly_context_findings(
+        frame,
+        folder_quarter=period,
+        quarter_end=quarter_bounds(period)[1],
+        county_code=county_code,
+        registry=registry,
+    )
+
+
+def _quarterly_deadline(city: CityConfig, period: str) -> datetime:
+    return quarterly_deadline(period, city.schedule.quarterly_deadline_days, city.tz)
+
+
+QUARTERLY = submissions.SubmissionKind(
+    name="quarterly",
+    suite_file="quarterly_submission.json",
+    rows_table=quarterly_submission_rows,
+    period_column="report_quarter",
+    read=readers.read_quarterly_submission,
+    context_findings=_quarterly_context_findings,
+    deadline=_quarterly_deadline,
+)
+
+
+def quarter_of_run(logical_date: datetime | None, params: dict | None = None) -> str | None:
+    """The quarter whose submissions this run merges: the `quarter` param when set, else the
+    quarter that ended before the logical date (city timezone); None for a run that a daily
+    publication triggered, which has no logical date and only rolls up the daily series."""
+    override = (params or {}).get("quarter")
+    if override:
+        year, number = parse_quarter(str(override))
+        return f"{year}Q{number}"
+    if logical_date is None:
+        return None
+    return previous_quarter(data_date(logical_date, load_city_config().tz))
+
+
+def quarters_to_roll_up(logical_date: datetime | None, params: dict | None = None) -> list[str]:
+    """The run's quarter if it has daily data; in a run that a daily publication triggered,
+    every finished quarter with daily data (finished: the daily series reaches its last day).
+    Recomputing an unchanged quarter moves no revision, so rolling up all of them is safe."""
+    quarter = quarter_of_run(logical_date, params)
+    dates = _daily_data_dates()
+    quarters_with_data = sorted({quarter_of(day) for day in dates})
+    if quarter is not None:
+        return [quarter] if quarter in quarters_with_data else []
+    return [q for q in quarters_with_data if quarter_bounds(q)[1] <= max(dates)]
+
+
+def _daily_data_dates() -> list[date]:
+    settings = Settings.from_env()
+    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+        found = connection.execute(select(distinct(county_daily.c.report_date))).scalars()
+        return sorted(pd.Timestamp(day).date() for day in found)
+
+
+def discover_quarterly_submissions(quarter: str) -> list[dict]:
+    return submissions.discover(QUARTERLY, quarter)
+
+
+def check_quarterly_county(item: dict) -> dict:
+    return submissions.check_county(QUARTERLY, item)
+
+
+def stage_quarterly_submissions(quarter: str, outcomes: list[dict]) -> None:
+    submissions.stage(QUARTERLY, quarter, outcomes)
+
+
+def merge_quarterly(quarter: str) -> dict:
+    """Recompute `county_quarterly` for the quarter and replace its rows in one transaction;
+    the year-to-date columns add the published rows of the year's earlier quarters."""
+    city, settings = load_city_config(), Settings.from_env()
+    with warehouse.engine_for(settings.warehouse_url).begin() as connection:
+        earlier = [
+            warehouse.read_partition(connection, county_quarterly, {"report_quarter": q})
+            for q in quarters_of_year_through(quarter)[:-1]
+        ]
+        merged = merge_county_quarterly(
+            quarter,
+            [(c.code, c.name) for c in city.counties],
+            (city.code, city.name),
+            submissions.statuses(connection, QUARTERLY, quarter),
+            warehouse.read_partition(
+                connection, quarterly_submission_rows, {"report_quarter": quarter}
+            ),
+            pd.concat(earlier, ignore_index=True)
+            if earlier
+            else pd.DataFrame(columns=list(county_quarterly.c.keys())),
+        )
+        published = warehouse.read_partition(
+            connection, county_quarterly, {"report_quarter": quarter}
+        )
+        revised = assign_revisions(merged, published, QUARTER_KEYS)
+        warehouse.replace_partition(
+            connection, county_quarterly, {"report_quarter": quarter}, revised
+        )
+    city_row = revised[revised["county_code"] == city.code].iloc[0]
+    return {
+        "report_quarter": quarter,
+        "status": city_row["status"],
+        "revision": int(revised["revision"].max()),
+    }
+
+
+def _published_rows(table, quarter: str, columns: list[str]) -> pd.DataFrame:
+    """The quarter's rows of `table`: counties in the configured order, then the city."""
+    city, settings = load_city_config(), Settings.from_env()
+    rows = warehouse.read_partition(
+        warehouse.engine_for(settings.warehouse_url), table, {"report_quarter": quarter}
+    )
+    order = {code: n for n, code in enumerate([*city.county_codes, city.code])}
+    rows = rows.sort_values("county_code", key=lambda codes: codes.map(order))
+    return rows[[*columns[:4], "revision", *columns[4:]]].reset_index(drop=True)
+
+
+def county_quarterly_table(quarter: str) -> pd.DataFrame:
+    return _published_rows(county_quarterly, quarter, COUNTY_QUARTERLY_COLUMNS)
+
+
+def publish_quarterly(quarter: str) -> str:
+    """Publish <publish>/quarterly/<quarter>/: county_quarterly.csv and the validation report."""
+    city = load_city_config()
+    table = county_quarterly_table(quarter)
+    outcomes = submissions.report_outcomes(QUARTERLY, quarter)
+    files = {
+        "county_quarterly.csv": rendering.table_csv(table),
+        "validation_report.json": rendering.validation_report_json(quarter, outcomes),
+        "validation_report.md": rendering.validation_report_markdown(
+            f"{city.name} quarterly submissions {quarter}: validation report", outcomes
+        ),
+    }
+    return submissions.publish(QUARTERLY, quarter, files, int(table["revision"].max()))
+
+
+def roll_up_daily(quarter: str) -> str:
+    """Recompute the quarter's `county_quarter_daily_summary` from `county_daily` and the
+    daily submissions log, and replace its rows in one transaction."""
+    city, settings = load_city_config(), Settings.from_env()
+    first, last = quarter_bounds(quarter)
+    with warehouse.engine_for(settings.warehouse_url).begin() as connection:
+        days = connection.execute(
+            select(distinct(county_daily.c.report_date)).where(
+                county_daily.c.report_date.between(first, last)
+            )
+        ).scalars()
+        days = sorted(pd.Timestamp(day).date() for day in days)
+        if not days:
+            raise ValueError(f"{quarter} has no daily data (county_daily) to roll up")
+        daily_rows = pd.concat(
+            [warehouse.read_partition(connection, county_daily, {"report_date": d}) for d in days],
+            ignore_index=True,
+        )
+        on_time_log = pd.concat(
+            [
+                warehouse.read_partition(
+                    connection, submissions_log, {"kind": "daily", "period": d.isoformat()}
+                )
+                for d in days
+            ],
+            ignore_index=True,
+        )
+        summary = roll_up_county_daily(
+            quarter,
+            [(c.code, c.name) for c in city.counties],
+            (city.code, city.name),
+            daily_rows,
+            on_time_log,
+        )
+        published = warehouse.read_partition(
+            connection, county_quarter_daily_summary, {"report_quarter": quarter}
+        )
+        revised = assign_revisions(summary, published, QUARTER_KEYS)
+        warehouse.replace_partition(
+            connection, county_quarter_daily_summary, {"report_quarter": quarter}, revised
+        )
+    log.info(
+        "%s: rolled up %d daily dates (%s to %s), highest revision %d",
+        quarter,
+        len(days),
+        days[0],
+        days[-1],
+        int(revised["revision"].max()),
+    )
+    return quarter
+
+
+def county_quarter_daily_summary_table(quarter: str) -> pd.DataFrame:
+    return _published_rows(county_quarter_daily_summary, quarter, SUMMARY_COLUMNS)
+
+
+def publish_daily_summary(quarter: str) -> str:
+    """Publish <publish>/daily_summary/<quarter>/county_quarter_daily_summary.csv."""
+    table = county_quarter_daily_summary_table(quarter)
+    files = {"county_quarter_daily_summary.csv": rendering.table_csv(table)}
+    return submissions.publish_period_folder(
+        DAILY_SUMMARY_FOLDER, quarter, files, int(table["revision"].max())
+    )
