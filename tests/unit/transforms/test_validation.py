@@ -1,0 +1,166 @@
+"""One test per rule of the daily submission: each reason names the rule and the rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from stdnum.cn import uscc
+
+from transforms.readers import read_daily_submission, read_registry
+from transforms.validation import daily_context_findings, run_expectation_suite
+
+SUITE = json.loads(
+    (Path(__file__).resolve().parents[3] / "expectations" / "daily_submission.json").read_text(
+        encoding="utf-8"
+    )
+)
+DAY = date(2020, 3, 17)
+COUNTY, OTHER_COUNTY = "440203", "440204"
+
+
+def code(county: str, serial: int) -> str:
+    body = f"91{county}MA{serial:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+A, B, C = code(COUNTY, 1), code(COUNTY, 2), code(COUNTY, 3)
+ELSEWHERE, UNKNOWN = code(OTHER_COUNTY, 9), code(COUNTY, 99)
+HEADER = (
+    "report_date,county_code,enterprise_id,enterprise_name,resumed,resumed_on,"
+    "employees_total,employees_on_site,capacity_pct,mask_shortage,thermometer_shortage,"
+    "difficulties"
+)
+# Row 2 of the file is A, row 3 is B, row 4 is C (row 1 is the header).
+GOOD_ROWS = [
+    f"2020-03-17,{COUNTY},{A},甲厂,是,2020-03-10,100,80,90,5,0,口罩不足",
+    f"2020-03-17,{COUNTY},{B},乙厂,否,,50,0,0,0,0,",
+    f"2020-03-17,{COUNTY},{C},丙厂,是,2020-03-17,300,150,50,0,2,",
+]
+REGISTRY_CSV = "\n".join(
+    [
+        "enterprise_id,enterprise_name,county_code,key_enterprise,industry_code,in_scope_from,"
+        "in_scope_to",
+        f"{A},甲厂,{COUNTY},是,31,2019-01-01,",
+        f"{B},乙厂,{COUNTY},否,30,2019-01-01,",
+        f"{C},丙厂,{COUNTY},否,44,2019-01-01,",
+        f"{ELSEWHERE},丁厂,{OTHER_COUNTY},否,44,2019-01-01,",
+    ]
+)
+
+
+def findings_for(rows: list[str], previous_rows: list[str] | None = None) -> dict:
+    frame = read(rows)
+    registry = read_registry(REGISTRY_CSV.encode()).frame
+    previous = read(previous_rows) if previous_rows else None
+    found = list(read_daily_submission(csv_bytes(rows), f"{COUNTY}.csv").findings)
+    found += run_expectation_suite(frame, SUITE)
+    found += daily_context_findings(
+        frame, folder_date=DAY, county_code=COUNTY, registry=registry, previous_rows=previous
+    )
+    return {f.rule: f for f in found}
+
+
+def csv_bytes(rows: list[str]) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode("utf-8")
+
+
+def read(rows: list[str]) -> pd.DataFrame:
+    return read_daily_submission(csv_bytes(rows), f"{COUNTY}.csv").frame
+
+
+def with_row(row_number: int, column: str, value: str) -> list[str]:
+    """GOOD_ROWS with one cell of file row `row_number` (2 = first data row) replaced."""
+    rows = [r.split(",") for r in GOOD_ROWS]
+    rows[row_number - 2][HEADER.split(",").index(column)] = value
+    return [",".join(r) for r in rows]
+
+
+def test_the_good_file_breaks_no_rule():
+    assert findings_for(GOOD_ROWS) == {}
+
+
+ERROR_RULES = [
+    # rule, file row, column, bad value
+    ("report_date_matches_folder", 3, "report_date", "2020-03-16"),
+    ("report_date_required", 3, "report_date", ""),
+    ("county_code_matches_file_name", 4, "county_code", OTHER_COUNTY),
+    ("enterprise_id_required", 3, "enterprise_id", ""),
+    ("enterprise_id_unique", 4, "enterprise_id", A),
+    ("enterprise_id_format", 3, "enterprise_id", "12345"),
+    ("enterprise_id_check_character", 3, "enterprise_id", B[:-1] + ("0" if B[-1] != "0" else "1")),
+    ("enterprise_registered_to_other_county", 3, "enterprise_id", ELSEWHERE),
+    ("enterprise_name_required", 4, "enterprise_name", ""),
+    ("resumed_required", 3, "resumed", ""),
+    ("unparseable_resumed", 3, "resumed", "也许"),
+    ("resumed_on_required_when_resumed", 2, "resumed_on", ""),
+    ("resumed_on_empty_when_not_resumed", 3, "resumed_on", "2020-03-01"),
+    ("resumed_on_not_after_report_date", 4, "resumed_on", "2020-03-18"),
+    ("unparseable_resumed_on", 2, "resumed_on", "2020-13-45"),
+    ("employees_total_not_negative", 3, "employees_total", "-5"),
+    ("unparseable_employees_total", 3, "employees_total", "abc"),
+    ("employees_on_site_not_negative", 3, "employees_on_site", "-1"),
+    ("employees_on_site_not_above_total", 2, "employees_on_site", "101"),
+    ("capacity_pct_range", 4, "capacity_pct", "301"),
+    ("mask_shortage_not_negative", 2, "mask_shortage", "-3"),
+    ("thermometer_shortage_not_negative", 4, "thermometer_shortage", "-2"),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "row", "column", "value"), ERROR_RULES, ids=[r[0] for r in ERROR_RULES]
+)
+def test_each_error_rule_names_itself_and_the_row(rule, row, column, value):
+    found = findings_for(with_row(row, column, value))
+    assert rule in found, sorted(found)
+    finding = found[rule]
+    assert finding.severity == "error"
+    assert row in finding.rows
+    reason = finding.describe()
+    assert f"[{rule}]" in reason
+    quoted_rows = reason.split("; rows ")[1].split(";")[0].split(", ")
+    assert str(row) in quoted_rows
+
+
+WARNING_RULES = [
+    ("capacity_pct_over_100", with_row(4, "capacity_pct", "120"), 4),
+    ("enterprise_not_in_registry", with_row(3, "enterprise_id", UNKNOWN), 3),
+]
+
+
+@pytest.mark.parametrize(("rule", "rows", "row"), WARNING_RULES, ids=[w[0] for w in WARNING_RULES])
+def test_warnings_name_the_rule_and_the_row_but_are_not_errors(rule, rows, row):
+    found = findings_for(rows)
+    assert found[rule].severity == "warning"
+    assert row in found[rule].rows
+    assert all(f.severity == "warning" for f in found.values()), sorted(found)
+
+
+def test_an_in_scope_enterprise_missing_from_the_file_is_a_warning_naming_it():
+    found = findings_for(GOOD_ROWS[:2])
+    finding = found["in_scope_enterprise_missing"]
+    assert finding.severity == "warning"
+    assert finding.row_count == 1 and C in finding.values[0]
+
+
+def test_unknown_columns_are_a_warning():
+    rows = [r + ",x" for r in GOOD_ROWS]
+    frame_bytes = ("\n".join([HEADER + ",备注", *rows]) + "\n").encode()
+    findings = read_daily_submission(frame_bytes, f"{COUNTY}.csv").findings
+    assert [(f.rule, f.severity) for f in findings] == [("unknown_columns", "warning")]
+    assert "备注" in findings[0].describe()
+
+
+def test_a_day_over_day_jump_in_staff_is_a_warning_with_both_values():
+    yesterday = with_row(4, "employees_total", "100")
+    found = findings_for(with_row(4, "employees_on_site", "90"), previous_rows=yesterday)
+    jump = found["employees_total_day_over_day_jump"]
+    assert jump.severity == "warning" and jump.rows == (4,) and jump.values == ("100→300",)
+
+
+def test_a_small_change_since_yesterday_is_not_a_jump():
+    found = findings_for(GOOD_ROWS, previous_rows=with_row(4, "employees_total", "280"))
+    assert found == {}
