@@ -13,7 +13,7 @@ import logging
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from include import submissions, warehouse
 from include.config import CityConfig, Settings, load_city_config
@@ -98,7 +98,7 @@ def quarters_to_roll_up(logical_date: datetime | None, params: dict | None = Non
 def _daily_data_dates() -> list[date]:
     settings = Settings.from_env()
     with warehouse.engine_for(settings.warehouse_url).connect() as connection:
-        found = connection.execute(select(distinct(county_daily.c.report_date))).scalars()
+        found = connection.execute(select(county_daily.c.report_date).distinct()).scalars()
         return sorted(pd.Timestamp(day).date() for day in found)
 
 
@@ -187,9 +187,9 @@ def roll_up_daily(quarter: str) -> str:
     first, last = quarter_bounds(quarter)
     with warehouse.engine_for(settings.warehouse_url).begin() as connection:
         days = connection.execute(
-            select(distinct(county_daily.c.report_date)).where(
-                county_daily.c.report_date.between(first, last)
-            )
+            select(county_daily.c.report_date)
+            .distinct()
+            .where(county_daily.c.report_date.between(first, last))
         ).scalars()
         days = sorted(pd.Timestamp(day).date() for day in days)
         if not days:
