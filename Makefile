@@ -48,6 +48,7 @@ demo-data: setup
 
 demo: demo-data
 	$(MAKE) --no-print-directory backfill FROM=$(DEMO_FROM) TO=$(DEMO_TO)
+	for quarter in $(DEMO_QUARTERS); do $(MAKE) --no-print-directory quarterly QUARTER=$$quarter || exit 1; done
 	@echo "Demo landing zone: $(CITYSTATS_LANDING)"
 	@echo "Published reports: $(CITYSTATS_PUBLISH)"
 
@@ -65,6 +66,8 @@ backfill: setup
 quarterly: setup
 	@test -n "$(QUARTER)" || (echo "usage: make quarterly QUARTER=YYYYQn"; exit 2)
 	$(BIN)/python -m include.operator_cli quarterly --quarter $(QUARTER)
+
+-include deploy/prod-shape.mk
 
 clean:
 	rm -rf $(VENV) $(AIRFLOW_HOME) data
