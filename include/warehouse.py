@@ -25,7 +25,9 @@ from sqlalchemy import (
     delete,
     event,
     insert,
+    inspect,
     select,
+    text,
 )
 
 from include.tables import metadata
@@ -37,8 +39,27 @@ def engine_for(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         # Parallel task processes write to one file: wait for the lock instead of failing.
         event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA busy_timeout=60000"))
-    metadata.create_all(engine)
+    ensure_schema(engine)
     return engine
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create missing tables, and add columns that a newer version of a table defines.
+
+    Tables only ever gain nullable columns between versions, so adding them is the whole
+    upgrade; a column that changed type or meaning gets a new name instead.
+    """
+    metadata.create_all(engine)
+    existing = inspect(engine)
+    with engine.begin() as connection:
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.execute(
+                        text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                    )
 
 
 def _where(table: Table, partition: Mapping[str, object]):
