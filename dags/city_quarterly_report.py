@@ -16,10 +16,11 @@ It also rolls the daily series up into `county_quarter_daily_summary`, published
 run's quarter, and whenever `city_daily_report` publishes (asset
 `citystats_daily_publication`) for every finished quarter with daily data, so a late
 daily revision reaches the quarter. Such an asset-triggered run has no logical date and
-no quarter: its submission branch is skipped. With `max_active_runs=1`, asset events that
-arrive while a run is queued or running wait and are consumed together by one next run,
-so a long daily backfill starts at most one more roll-up run per roll-up run's duration,
-not one per date.
+no quarter: its submission branch is skipped. **Bounded runs:** Airflow keeps one queue
+entry per asset however many dates publish, and with `max_active_runs=1` creates no new run
+while one is queued or running; so a long daily backfill starts one roll-up run, then one
+more for everything published meanwhile, not one per date. Each run recomputes from the
+warehouse, so it covers every date published before it started.
 
 **Rerun one quarter.** `make quarterly QUARTER=2020Q2`, or
 `airflow dags trigger city_quarterly_report --conf '{"quarter": "2020Q2"}'`. A rerun over
