@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from include import storage, submissions, warehouse
+from include import publication, storage, submissions, warehouse
 from include.config import CityConfig, Settings, load_city_config
 from include.periods import data_date, local_deadline
 from include.tables import county_daily, daily_submission_rows
-from transforms import readers, rendering
+from transforms import readers
 from transforms.daily import COUNTY_DAILY_COLUMNS, merge_county_daily
 from transforms.revisions import assign_revisions
 from transforms.validation import daily_context_findings
@@ -133,18 +133,14 @@ def county_daily_table(report_date: str):
 
 
 def publish_daily(report_date: str) -> str:
-    """Publish <publish>/daily/<date>/: county_daily.csv and the validation report."""
-    city = load_city_config()
-    table = county_daily_table(report_date)
-    outcomes = submissions.report_outcomes(DAILY, report_date)
-    files = {
-        "county_daily.csv": rendering.table_csv(table),
-        "validation_report.json": rendering.validation_report_json(report_date, outcomes),
-        "validation_report.md": rendering.validation_report_markdown(
-            f"{city.name} daily submissions {report_date}: validation report", outcomes
-        ),
-    }
-    return submissions.publish(DAILY, report_date, files, int(table["revision"].max()))
+    """Publish <publish>/daily/<date>/ (official Excel table, HTML report, data quality page,
+    CSVs, validation report, manifest) and refresh the index and the analyst tables."""
+    return publication.publish_daily_report(
+        report_date,
+        county_daily_table(report_date),
+        submissions.report_outcomes(DAILY, report_date),
+        submissions.load_suite(DAILY),
+    )
 
 
 def republish_requests(report_date: str) -> list[dict]:

@@ -1,0 +1,330 @@
+"""Assemble and publish what people read: per period folder, the official Excel table, the
+HTML report, the data quality page, CSVs, validation report and manifest; at the top of
+the publish folder, index.html and the full-history analyst tables under tables/.
+
+Renderers are pure (transforms/); this module reads the warehouse, builds the file set
+and hands it to `submissions.publish_period_folder`, which swaps the whole folder in
+atomically. The files outside period folders are each replaced in one rename, under a
+lock, so two runs finishing together cannot leave an index built from older rows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+
+from include import storage, submissions, warehouse
+from include.config import CityConfig, Settings, load_city_config
+from include.data_dictionary import ANALYST_TABLE_NAMES, data_dictionary_markdown
+from include.periods import quarter_bounds, quarters_of_year_through
+from include.tables import (
+    county_daily,
+    daily_submission_rows,
+    metadata,
+    publications,
+    submissions_log,
+)
+from transforms import rendering, report_excel, report_html
+from transforms.analyst_tables import table_parquet
+from transforms.manifest import MANIFEST_NAME, manifest_json
+from transforms.report_html import FileLink, IndexEntry
+from transforms.report_labels import chinese_date, chinese_quarter
+
+REPORT_PAGE, QUALITY_PAGE = "report.html", "data_quality.html"
+TABLES_FOLDER, DICTIONARY_NAME, INDEX_NAME = "tables", "data-dictionary.md", "index.html"
+# What each published file is, for the link lists; files are listed in this order.
+FILE_LABELS = {
+    REPORT_PAGE: "报告",
+    ".xlsx": "Excel 报表",
+    QUALITY_PAGE: "数据质量",
+    "county_daily.csv": "县区日表 CSV",
+    "difficulties.csv": "企业困难 CSV",
+    "county_quarterly.csv": "县区季表 CSV",
+    "county_quarter_daily_summary.csv": "日报季度汇总 CSV",
+    "validation_report.md": "校验报告",
+    "validation_report.json": "校验报告 JSON",
+    MANIFEST_NAME: "清单 manifest.json",
+}
+DIFFICULTY_COLUMNS = [
+    "county_code",
+    "county_name",
+    "enterprise_id",
+    "enterprise_name",
+    "mask_shortage",
+    "thermometer_shortage",
+    "difficulties",
+]
+
+
+@cache
+def pipeline_version() -> str:
+    return version("citystats")
+
+
+def publish_daily_report(
+    report_date: str, table: pd.DataFrame, outcomes: list[dict], suite: dict
+) -> str:
+    """Publish <publish>/daily/<date>/ from the date's `county_daily` rows (`table`: counties
+    in the configured order, then the city) and the submissions' outcomes."""
+    city, settings = load_city_config(), Settings.from_env()
+    day = date.fromisoformat(report_date)
+    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+        history = warehouse.read_partition(connection, county_daily)
+        log = warehouse.read_partition(connection, submissions_log, {"kind": "daily"})
+        reported = warehouse.read_partition(connection, daily_submission_rows, {"report_date": day})
+    history = history[history["report_date"] <= pd.Timestamp(day)]
+    log = log[log["period"] <= report_date]
+    difficulties = enterprise_difficulties(reported, city)
+    workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
+    title = f"{city.name}复工复产日报 {chinese_date(day)}"
+    files = {
+        workbook_name: report_excel.daily_workbook(city.name, day, table, outcomes, difficulties),
+        "county_daily.csv": rendering.table_csv(table),
+        "difficulties.csv": rendering.table_csv(difficulties),
+        "validation_report.json": rendering.validation_report_json(report_date, outcomes),
+        "validation_report.md": rendering.validation_report_markdown(
+            f"{city.name} daily submissions {report_date}: validation report", outcomes
+        ),
+        QUALITY_PAGE: report_html.data_quality_html(
+            f"{city.name}复工复产日报数据质量报告",
+            chinese_date(day),
+            suite,
+            outcomes,
+            FileLink(REPORT_PAGE, f"返回{title}"),
+        ),
+    }
+    files[REPORT_PAGE] = report_html.daily_report_html(
+        city.name,
+        day,
+        table,
+        history,
+        outcomes,
+        log,
+        difficulties,
+        _period_links(files),
+    )
+    rows = {
+        workbook_name: {"日报表": len(table), "企业反映困难": len(difficulties)},
+        "county_daily.csv": len(table),
+        "difficulties.csv": len(difficulties),
+    }
+    return _publish("daily", report_date, files, rows, int(table["revision"].max()), outcomes)
+
+
+def enterprise_difficulties(reported: pd.DataFrame, city: CityConfig) -> pd.DataFrame:
+    """The accepted rows that raise a difficulty or a shortage, counties in the configured
+    order; the text is the enterprise's own."""
+    text = reported["difficulties"].fillna("").astype(str).str.strip()
+    raised = (text != "") | (reported["mask_shortage"].fillna(0) > 0)
+    raised |= reported["thermometer_shortage"].fillna(0) > 0
+    rows = reported[raised.astype(bool)].assign(
+        county_name=lambda r: r["county_code"].map(city.county_names),
+        order=lambda r: r["county_code"].map({c: n for n, c in enumerate(city.county_codes)}),
+    )
+    rows = rows.sort_values(["order", "enterprise_id"], kind="stable")
+    return rows[DIFFICULTY_COLUMNS].reset_index(drop=True)
+
+
+def publish_quarterly_report(
+    quarter: str, table: pd.DataFrame, outcomes: list[dict], suite: dict
+) -> str:
+    """Publish <publish>/quarterly/<quarter>/ from the quarter's `county_quarterly` rows."""
+    city, settings = load_city_config(), Settings.from_env()
+    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+        log = warehouse.read_partition(connection, submissions_log, {"kind": "quarterly"})
+    log = log[log["period"].isin(quarters_of_year_through(quarter))]
+    workbook_name = f"{report_excel.quarterly_report_title(city.name)}_{quarter}.xlsx"
+    title = f"{city.name}规上工业产值季报 {chinese_quarter(quarter)}"
+    files = {
+        workbook_name: report_excel.quarterly_workbook(
+            city.name, quarter, quarter_bounds(quarter)[1], table, outcomes
+        ),
+        "county_quarterly.csv": rendering.table_csv(table),
+        "validation_report.json": rendering.validation_report_json(quarter, outcomes),
+        "validation_report.md": rendering.validation_report_markdown(
+            f"{city.name} quarterly submissions {quarter}: validation report", outcomes
+        ),
+        QUALITY_PAGE: report_html.data_quality_html(
+            f"{city.name}规上工业产值季报数据质量报告",
+            chinese_quarter(quarter),
+            suite,
+            outcomes,
+            FileLink(REPORT_PAGE, f"返回{title}"),
+        ),
+    }
+    files[REPORT_PAGE] = report_html.quarterly_report_html(
+        city.name, quarter, table, outcomes, log, _period_links(files)
+    )
+    rows = {workbook_name: {"产值统计表": len(table)}, "county_quarterly.csv": len(table)}
+    return _publish("quarterly", quarter, files, rows, int(table["revision"].max()), outcomes)
+
+
+def publish_daily_summary_report(folder: str, quarter: str, table: pd.DataFrame) -> str:
+    """Publish <publish>/<folder>/<quarter>/ (the roll-up of the daily series); its sources
+    are every daily submission of the quarter's dates."""
+    settings = Settings.from_env()
+    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+        log = warehouse.read_partition(connection, submissions_log, {"kind": "daily"})
+    first, last = quarter_bounds(quarter)
+    log = log[(log["period"] >= first.isoformat()) & (log["period"] <= last.isoformat())]
+    names = load_city_config().county_names
+    sources = [
+        {**_plain(record), "county_name": names.get(record["county_code"])}
+        for record in log.sort_values(["period", "county_code"]).to_dict("records")
+    ]
+    files = {"county_quarter_daily_summary.csv": rendering.table_csv(table)}
+    rows = {"county_quarter_daily_summary.csv": len(table)}
+    return _publish(folder, quarter, files, rows, int(table["revision"].max()), sources)
+
+
+def _period_links(files: dict[str, bytes]) -> list[FileLink]:
+    """Links from a period's report to its files and to what sits at the top of the folder."""
+    return [
+        *_file_links([*files, MANIFEST_NAME], prefix=""),
+        FileLink(f"../../{INDEX_NAME}", "发布目录（全部期别）"),
+        *(
+            FileLink(f"../../{TABLES_FOLDER}/{name}.parquet", f"全量数据表 {name}.parquet")
+            for name in ANALYST_TABLE_NAMES
+        ),
+        FileLink(f"../../{TABLES_FOLDER}/{DICTIONARY_NAME}", "数据字典"),
+    ]
+
+
+def _file_links(names: Sequence[str], prefix: str) -> list[FileLink]:
+    def label_of(name: str) -> str:
+        return FILE_LABELS.get(name) or FILE_LABELS.get(Path(name).suffix) or name
+
+    def order(name: str) -> int:
+        keys = list(FILE_LABELS)
+        key = name if name in FILE_LABELS else Path(name).suffix
+        return keys.index(key) if key in keys else len(keys)
+
+    return [
+        FileLink(prefix + quote(name), label_of(name))
+        for name in sorted(set(names), key=lambda n: (order(n), n))
+        if name != INDEX_NAME
+    ]
+
+
+def _plain(record: dict) -> dict:
+    """JSON-ready values of a submissions_log row (timestamps as ISO text, no NA)."""
+    plain = {}
+    for key, value in record.items():
+        if value is None or value is pd.NA or (not isinstance(value, str) and pd.isna(value)):
+            plain[key] = None
+        elif isinstance(value, pd.Timestamp):
+            plain[key] = value.tz_convert("UTC").isoformat()
+        elif hasattr(value, "item"):
+            plain[key] = value.item()
+        else:
+            plain[key] = value
+    return plain
+
+
+def _publish(
+    folder: str,
+    period: str,
+    files: dict[str, bytes],
+    rows: dict,
+    revision: int,
+    sources: Sequence[dict],
+) -> str:
+    city, settings = load_city_config(), Settings.from_env()
+    counties = [s for s in sources if str(s.get("county_code") or "").isdigit()]
+    ignored = [
+        f["file_name"]
+        for s in sources
+        if not str(s.get("county_code") or "").isdigit()
+        for f in s.get("findings", [])
+        if f.get("file_name")
+    ]
+    files[MANIFEST_NAME] = manifest_json(
+        kind=folder,
+        period=period,
+        city={"code": city.code, "name": city.name},
+        revision=revision,
+        pipeline_version=pipeline_version(),
+        files=files,
+        rows=rows,
+        registry_sha256=_registry_sha256(settings),
+        sources=counties,
+        ignored_files=ignored,
+    )
+    published = submissions.publish_period_folder(folder, period, files, revision)
+    refresh_publish_root()
+    return published
+
+
+def _registry_sha256(settings: Settings) -> str:
+    path = storage.landing_path(settings.landing, *submissions.REGISTRY_PARTS)
+    return storage.sha256_hex(storage.read_landed(str(path)))
+
+
+def refresh_publish_root() -> None:
+    """Rewrite index.html and tables/ from the warehouse; files whose bytes did not change
+    are left alone."""
+    city, settings = load_city_config(), Settings.from_env()
+    root = Path(settings.publish)
+    root.mkdir(parents=True, exist_ok=True)
+    with _locked(root / ".publish-root.lock"):
+        with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+            frames = {
+                name: warehouse.read_partition(connection, metadata.tables[name])
+                for name in ANALYST_TABLE_NAMES
+            }
+            published = warehouse.read_partition(connection, publications)
+        tables = root / TABLES_FOLDER
+        for name, frame in frames.items():
+            _write_if_changed(
+                tables / f"{name}.parquet", table_parquet(frame, metadata.tables[name])
+            )
+        _write_if_changed(tables / DICTIONARY_NAME, data_dictionary_markdown().encode("utf-8"))
+        _write_if_changed(root / INDEX_NAME, _index_page(city, root, published))
+
+
+def _index_page(city: CityConfig, root: Path, published: pd.DataFrame) -> bytes:
+    entries = []
+    for record in published.to_dict("records"):
+        folder = root / record["kind"] / record["period"]
+        if not folder.is_dir():
+            continue
+        names = sorted(p.name for p in folder.iterdir() if p.is_file())
+        entries.append(
+            IndexEntry(
+                kind=record["kind"],
+                period=record["period"],
+                revision=int(record["revision"]),
+                published_at=pd.Timestamp(record["published_at"]).to_pydatetime(),
+                links=_file_links(names, prefix=f"{record['kind']}/{record['period']}/"),
+            )
+        )
+    tables = [
+        FileLink(f"{TABLES_FOLDER}/{name}.parquet", f"{name}（全量历史，Parquet）")
+        for name in ANALYST_TABLE_NAMES
+    ]
+    tables.append(FileLink(f"{TABLES_FOLDER}/{DICTIONARY_NAME}", "数据字典"))
+    return report_html.index_html(city.name, city.timezone, entries, tables)
+
+
+def _write_if_changed(path: Path, content: bytes) -> None:
+    if path.is_file() and path.read_bytes() == content:
+        return
+    storage.write_atomically(path, content)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,461 @@
+"""The official-format Excel tables: 企业复工复产情况日报表 and 规上工业产值统计表.
+
+Each workbook is laid out as the bureau sends it to city leaders: a title with the city
+and the period, a two-row Chinese header, one row per county in the configured order and
+a 全市合计 row, notes under the table (definitions, counties missing or rejected, the
+revision), printable on one landscape page width. Cells hold the published values
+(rates as fractions shown as percentages, 万元 converted to 亿元 where the city publishes
+in 亿元), so a reader can recompute from them.
+
+Text from counties is written as text, never as a formula: xlsxwriter's string
+conversions are off, and text that a spreadsheet would run (`=`, `+`, `-`, `@`) carries
+Excel's quote prefix, so it stays inert even when a reader edits the cell.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import pandas as pd
+import xlsxwriter
+
+from transforms.daily import ACCEPTED
+from transforms.rendering import FORMULA_PREFIXES
+from transforms.report_labels import (
+    CITY_TOTAL_LABEL,
+    LATE,
+    STATUS_LABELS,
+    chinese_date,
+    chinese_quarter,
+    revision_label,
+    year_to_date_months,
+)
+
+# Cell kinds: how a column's values are written and shown.
+INDEX, TEXT, COUNTY_TEXT, COUNT, RATE, YI_YUAN, GROWTH = (
+    "index",
+    "text",
+    "county_text",
+    "count",
+    "rate",
+    "yi_yuan",
+    "growth",
+)
+NUMBER_FORMATS = {COUNT: "#,##0", RATE: "0.0%", YI_YUAN: "#,##0.00", GROWTH: "0.0"}
+WAN_YUAN_PER_YI_YUAN = 10_000
+EMPTY_CELL = "—"
+BODY_FONT, TITLE_FONT = "宋体", "黑体"
+A4 = 9
+TITLE_ROW, SUBTITLE_ROW, GROUP_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class SheetColumn:
+    header: str
+    kind: str
+    width: float
+    group: str | None = None  # merged header above; None: the header spans both header rows
+
+
+@dataclass(frozen=True)
+class OfficialSheet:
+    name: str
+    title: str
+    subtitle: str
+    columns: Sequence[SheetColumn]
+    rows: Sequence[Sequence[object]]  # values in column order; None is shown as a dash
+    total_rows: frozenset[int]  # indexes of rows printed in bold (the 全市合计 row)
+    notes: Sequence[str]
+    footer: str
+
+
+DAILY_COLUMNS = [
+    SheetColumn("序号", INDEX, 5),
+    SheetColumn("县（市、区）", TEXT, 15),
+    SheetColumn("报送状态", TEXT, 10),
+    SheetColumn("在库企业", COUNT, 8, "规上工业企业（家）"),
+    SheetColumn("报送企业", COUNT, 8, "规上工业企业（家）"),
+    SheetColumn("已复工", COUNT, 8, "规上工业企业（家）"),
+    SheetColumn("当日新复工", COUNT, 9, "规上工业企业（家）"),
+    SheetColumn("复工率", RATE, 8, "规上工业企业（家）"),
+    SheetColumn("在库企业", COUNT, 8, "重点企业（家）"),
+    SheetColumn("已复工", COUNT, 8, "重点企业（家）"),
+    SheetColumn("职工总数", COUNT, 10, "职工（人）"),
+    SheetColumn("在岗人数", COUNT, 10, "职工（人）"),
+    SheetColumn("在岗率", RATE, 8, "职工（人）"),
+    SheetColumn("产能恢复率", RATE, 10),
+    SheetColumn("口罩（个）", COUNT, 11, "防疫物资缺口"),
+    SheetColumn("测温枪（支）", COUNT, 11, "防疫物资缺口"),
+    SheetColumn("反映困难\n企业（家）", COUNT, 10),
+]
+# county_daily columns behind DAILY_COLUMNS[3:]; capacity_pct (percent) is shown as a fraction.
+DAILY_VALUE_COLUMNS = [
+    "enterprises_in_scope",
+    "enterprises_reported",
+    "enterprises_resumed",
+    "resumed_today",
+    "resumption_rate",
+    "key_in_scope",
+    "key_resumed",
+    "employees_total",
+    "employees_on_site",
+    "on_site_rate",
+    "capacity_pct",
+    "mask_shortage",
+    "thermometer_shortage",
+    "difficulties_reported",
+]
+DIFFICULTY_COLUMNS = [
+    SheetColumn("序号", INDEX, 5),
+    SheetColumn("县（市、区）", TEXT, 14),
+    SheetColumn("企业名称", COUNTY_TEXT, 28),
+    SheetColumn("统一社会信用代码", TEXT, 21),
+    SheetColumn("口罩缺口\n（个）", COUNT, 10),
+    SheetColumn("测温枪缺口\n（支）", COUNT, 10),
+    SheetColumn("存在困难", COUNTY_TEXT, 48),
+]
+# county_quarterly value columns in sheet order, with how each is shown.
+QUARTERLY_VALUE_COLUMNS = [
+    ("output_value", YI_YUAN),
+    ("output_value_prior", YI_YUAN),
+    ("output_yoy_pct", GROWTH),
+    ("output_value_ytd", YI_YUAN),
+    ("output_value_ytd_prior", YI_YUAN),
+    ("output_ytd_yoy_pct", GROWTH),
+    ("value_added", YI_YUAN),
+    ("value_added_prior", YI_YUAN),
+    ("value_added_yoy_pct", GROWTH),
+    ("value_added_ytd", YI_YUAN),
+    ("value_added_ytd_prior", YI_YUAN),
+    ("value_added_ytd_yoy_pct", GROWTH),
+]
+
+
+def daily_report_title(city_name: str) -> str:
+    return f"{city_name}企业复工复产情况日报表"
+
+
+def quarterly_report_title(city_name: str) -> str:
+    return f"{city_name}规上工业产值统计表"
+
+
+def daily_workbook(
+    city_name: str,
+    report_date: date,
+    table: pd.DataFrame,
+    outcomes: Sequence[dict],
+    difficulties: pd.DataFrame,
+) -> bytes:
+    """The daily report: sheet 日报表 from `county_daily` (counties in order, then the city
+    row), sheet 企业反映困难 from the enterprises' own rows (`difficulties`: county_name,
+    enterprise_name, enterprise_id, mask_shortage, thermometer_shortage, difficulties)."""
+    title = daily_report_title(city_name)
+    revision = int(table["revision"].max())
+    on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
+    rows = []
+    for number, row in enumerate(table.to_dict("records"), start=1):
+        is_city = number == len(table)
+        status = row["status"]
+        if status == ACCEPTED and on_time.get(row["county_code"]) is False:
+            status = LATE
+        values = [row[c] for c in DAILY_VALUE_COLUMNS]
+        capacity = DAILY_VALUE_COLUMNS.index("capacity_pct")
+        values[capacity] = None if _is_null(values[capacity]) else values[capacity] / 100
+        rows.append(
+            [
+                None if is_city else number,
+                CITY_TOTAL_LABEL if is_city else row["county_name"],
+                STATUS_LABELS[status],
+                *values,
+            ]
+        )
+    date_text = chinese_date(report_date)
+    report = OfficialSheet(
+        name="日报表",
+        title=title,
+        subtitle=f"数据日期：{date_text}　　统计范围：规模以上工业企业"
+        f"　　{revision_label(revision)}",
+        columns=DAILY_COLUMNS,
+        rows=rows,
+        total_rows=frozenset({len(rows) - 1}),
+        notes=[
+            "注：1. 复工率＝已复工企业数÷在库规上企业数；在岗率＝在岗人数÷职工总数；"
+            "产能恢复率为已复工企业的产能恢复率按职工人数加权的平均数。",
+            "2. 全市合计为已报送县（市、区）数据之和，比率由合计数重新计算；在库企业数含全部"
+            "县（市、区），有县（市、区）未报送或被退回时，全市复工率相应偏低。",
+            "3. " + _submission_note(table, outcomes),
+            f"4. 本表为{revision_label(revision)}"
+            + ("。" if revision == 1 else "（县区补报或更正后修订）。"),
+        ],
+        footer=f"{title}　{date_text}　{revision_label(revision)}",
+    )
+    difficulty_sheet = OfficialSheet(
+        name="企业反映困难",
+        title=f"{city_name}企业反映困难及防疫物资缺口",
+        subtitle=f"数据日期：{date_text}　　{revision_label(revision)}",
+        columns=DIFFICULTY_COLUMNS,
+        rows=[
+            [
+                number,
+                r["county_name"],
+                r["enterprise_name"],
+                r["enterprise_id"],
+                r["mask_shortage"],
+                r["thermometer_shortage"],
+                r["difficulties"],
+            ]
+            for number, r in enumerate(difficulties.to_dict("records"), start=1)
+        ],
+        total_rows=frozenset(),
+        notes=[
+            "注：列出已报送县（市、区）中反映困难或有防疫物资缺口的企业，"
+            "困难内容为企业原文；被退回或未报送的县（市、区）不在此表。"
+        ],
+        footer=f"{city_name}企业反映困难　{date_text}　{revision_label(revision)}",
+    )
+    return _workbook(title, report_date, [report, difficulty_sheet])
+
+
+def quarterly_workbook(
+    city_name: str, quarter: str, quarter_end: date, table: pd.DataFrame, outcomes: Sequence[dict]
+) -> bytes:
+    """规上工业产值统计表 from `county_quarterly` (counties in order, then the city row),
+    values in 亿元 and growth in percent, as the city publishes them."""
+    title = quarterly_report_title(city_name)
+    revision = int(table["revision"].max())
+    months = year_to_date_months(quarter)
+    columns = [
+        SheetColumn("序号", INDEX, 5),
+        SheetColumn("县（市、区）", TEXT, 15),
+        SheetColumn("报送状态", TEXT, 10),
+        SheetColumn("报送企业（家）", COUNT, 9),
+    ]
+    for measure in ("工业总产值（亿元）", "工业增加值（亿元）"):
+        columns += [
+            SheetColumn("本季度", YI_YUAN, 10, measure),
+            SheetColumn("上年同期", YI_YUAN, 10, measure),
+            SheetColumn("同比增长（%）", GROWTH, 9, measure),
+            SheetColumn(f"{months}累计", YI_YUAN, 10, measure),
+            SheetColumn("上年同期累计", YI_YUAN, 10, measure),
+            SheetColumn("累计同比增长（%）", GROWTH, 10, measure),
+        ]
+    on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
+    rows = []
+    for number, row in enumerate(table.to_dict("records"), start=1):
+        is_city = number == len(table)
+        status = row["status"]
+        if status == ACCEPTED and on_time.get(row["county_code"]) is False:
+            status = LATE
+        values = [
+            _yi_yuan(row[c]) if kind == YI_YUAN else row[c] for c, kind in QUARTERLY_VALUE_COLUMNS
+        ]
+        rows.append(
+            [
+                None if is_city else number,
+                CITY_TOTAL_LABEL if is_city else row["county_name"],
+                STATUS_LABELS[status],
+                row["enterprises_reported"],
+                *values,
+            ]
+        )
+    period_text = chinese_quarter(quarter)
+    sheet = OfficialSheet(
+        name="产值统计表",
+        title=title,
+        subtitle=f"报告期：{period_text}（{months}累计）　　单位：亿元"
+        f"　　{revision_label(revision)}",
+        columns=columns,
+        rows=rows,
+        total_rows=frozenset({len(rows) - 1}),
+        notes=[
+            "注：1. 产值按现价计算；同比增长＝（本期÷上年同期－1）×100，上年同期为企业填报的"
+            "同口径数据。",
+            f"2. {months}累计仅在该县（市、区）本年各季度数据均已接收时填列；全市累计为累计"
+            "完整的县（市、区）之和，全市本季度数为已报送县（市、区）之和。",
+            "3. " + _submission_note(table, outcomes),
+            f"4. 本表为{revision_label(revision)}。",
+        ],
+        footer=f"{title}　{period_text}　{revision_label(revision)}",
+    )
+    return _workbook(title, quarter_end, [sheet])
+
+
+def _submission_note(table: pd.DataFrame, outcomes: Sequence[dict]) -> str:
+    """Which counties are not counted (missing, rejected) and which were late."""
+    names = dict(zip(table["county_code"], table["county_name"], strict=True))
+    by_status: dict[str, list[str]] = {}
+    for o in outcomes:
+        if o["county_code"] not in names:
+            continue  # files that belong to no county: in the validation report only
+        status = o["outcome"]
+        if status == ACCEPTED and o.get("on_time") is False:
+            status = LATE
+        by_status.setdefault(status, []).append(names[o["county_code"]])
+    parts = [
+        f"{label}：{'、'.join(by_status[status])}"
+        for status, label in (("missing", "未报送"), ("rejected", "被退回"), (LATE, "逾期报送"))
+        if by_status.get(status)
+    ]
+    if not parts:
+        return "各县（市、区）均已按时报送。"
+    uncounted = (
+        "（未报送和被退回的县（市、区）未计入合计，退回原因见校验报告）"
+        if any(by_status.get(s) for s in ("missing", "rejected"))
+        else ""
+    )
+    return "；".join(parts) + uncounted + "。"
+
+
+def _workbook(title: str, data_day: date, sheets: Sequence[OfficialSheet]) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_format_properties": {"font_name": BODY_FONT, "font_size": 10},
+        },
+    )
+    # A fixed creation time (the data date) keeps a rerun's file byte-identical.
+    created = datetime.combine(data_day, time(0))
+    workbook.set_properties({"title": title, "created": created})
+    formats = _formats(workbook)
+    for sheet in sheets:
+        _write_sheet(workbook.add_worksheet(sheet.name), sheet, formats)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _formats(workbook) -> dict:
+    border = {"border": 1, "valign": "vcenter"}
+    formats = {
+        "title": workbook.add_format(
+            {"font_name": TITLE_FONT, "font_size": 16, "bold": True, "align": "center"}
+        ),
+        "subtitle": workbook.add_format({"align": "center", "font_size": 10}),
+        "header": workbook.add_format(
+            {**border, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#E8EEF4"}
+        ),
+        "note": workbook.add_format({"text_wrap": True, "valign": "top", "font_size": 9}),
+    }
+    for bold in (False, True):
+        base = {**border, "bold": bold}
+        formats[INDEX, bold] = workbook.add_format({**base, "align": "center"})
+        formats[TEXT, bold] = workbook.add_format({**base, "align": "center"})
+        formats[COUNTY_TEXT, bold] = workbook.add_format(
+            {**base, "text_wrap": True, "quote_prefix": True}
+        )
+        for kind, number_format in NUMBER_FORMATS.items():
+            formats[kind, bold] = workbook.add_format({**base, "num_format": number_format})
+        formats["empty", bold] = workbook.add_format({**base, "align": "center"})
+    return formats
+
+
+def _write_sheet(worksheet, sheet: OfficialSheet, formats: dict) -> None:
+    last_column = len(sheet.columns) - 1
+    worksheet.merge_range(TITLE_ROW, 0, TITLE_ROW, last_column, sheet.title, formats["title"])
+    worksheet.set_row(TITLE_ROW, 28)
+    worksheet.merge_range(
+        SUBTITLE_ROW, 0, SUBTITLE_ROW, last_column, sheet.subtitle, formats["subtitle"]
+    )
+    _write_header(worksheet, sheet.columns, formats["header"])
+    for offset, values in enumerate(sheet.rows):
+        row = FIRST_DATA_ROW + offset
+        bold = offset in sheet.total_rows
+        for column, (spec, value) in enumerate(zip(sheet.columns, values, strict=True)):
+            _write_cell(worksheet, row, column, spec.kind, value, formats, bold)
+        wrapped_lines = [
+            _lines_needed(str(value), spec.width)
+            for spec, value in zip(sheet.columns, values, strict=True)
+            if spec.kind == COUNTY_TEXT and not _is_null(value)
+        ]
+        # Excel does not grow a row for wrapped text that is written, only for typed text.
+        if max(wrapped_lines, default=1) > 1:
+            worksheet.set_row(row, 13 * max(wrapped_lines) + 3)
+    notes_row = FIRST_DATA_ROW + len(sheet.rows) + 1
+    line_width = sum(c.width for c in sheet.columns)
+    for offset, note in enumerate(sheet.notes):
+        row = notes_row + offset
+        worksheet.merge_range(row, 0, row, last_column, note, formats["note"])
+        # Merged cells do not grow with wrapped text: size the row for the lines it needs.
+        worksheet.set_row(row, 13 * _lines_needed(note, line_width) + 2)
+    for column, spec in enumerate(sheet.columns):
+        worksheet.set_column(column, column, spec.width)
+    worksheet.freeze_panes(FIRST_DATA_ROW, 2)
+    worksheet.set_landscape()
+    worksheet.set_paper(A4)
+    worksheet.fit_to_pages(1, 0)
+    worksheet.center_horizontally()
+    worksheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    worksheet.repeat_rows(GROUP_ROW, HEADER_ROW)
+    worksheet.print_area(0, 0, notes_row + len(sheet.notes) - 1, last_column)
+    worksheet.set_footer(
+        f'&L&"{BODY_FONT}"&8{_footer_text(sheet.footer)}&R&"{BODY_FONT}"&8第 &P 页，共 &N 页'
+    )
+
+
+def _write_header(worksheet, columns: Sequence[SheetColumn], header_format) -> None:
+    column = 0
+    while column < len(columns):
+        spec = columns[column]
+        if spec.group is None:
+            worksheet.merge_range(GROUP_ROW, column, HEADER_ROW, column, spec.header, header_format)
+            column += 1
+            continue
+        span = 1
+        while column + span < len(columns) and columns[column + span].group == spec.group:
+            span += 1
+        if span == 1:
+            worksheet.write_string(GROUP_ROW, column, spec.group, header_format)
+        else:
+            worksheet.merge_range(
+                GROUP_ROW, column, GROUP_ROW, column + span - 1, spec.group, header_format
+            )
+        for member in range(column, column + span):
+            worksheet.write_string(HEADER_ROW, member, columns[member].header, header_format)
+        column += span
+    worksheet.set_row(GROUP_ROW, 18)
+    worksheet.set_row(HEADER_ROW, 30)
+
+
+def _write_cell(worksheet, row: int, column: int, kind: str, value, formats, bold: bool) -> None:
+    if _is_null(value) and kind == INDEX:
+        worksheet.write_blank(row, column, None, formats[INDEX, bold])
+    elif _is_null(value):
+        worksheet.write_string(row, column, EMPTY_CELL, formats["empty", bold])
+    elif kind in NUMBER_FORMATS or kind == INDEX:
+        worksheet.write_number(row, column, float(value), formats[kind, bold])
+    else:
+        # Always a string cell; county text that could run as a formula gets the quote prefix.
+        text = str(value)
+        kind = COUNTY_TEXT if text.startswith(FORMULA_PREFIXES) else kind
+        worksheet.write_string(row, column, text, formats[kind, bold])
+
+
+def _is_null(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _yi_yuan(value):
+    return None if _is_null(value) else value / WAN_YUAN_PER_YI_YUAN
+
+
+def _display_width(text: str) -> int:
+    """Width in Excel character units: a CJK character takes two."""
+    return sum(2 if ord(character) > 0x2E7F else 1 for character in text)
+
+
+def _lines_needed(text: str, width: float) -> int:
+    """How many lines `text` wraps to in a cell `width` characters wide (a little spare)."""
+    usable = max(1, int(width * 0.95) - 1)
+    return sum(max(1, -(-_display_width(line) // usable)) for line in text.split("\n"))
+
+
+def _footer_text(text: str) -> str:
+    # `&` starts a control code in an Excel header or footer.
+    return text.replace("&", "&&")

@@ -1,0 +1,452 @@
+"""The HTML pages: the daily and quarterly reports, the data quality page and the index.
+
+Every page is one self-contained file: CSS inline, charts as inline SVG, no script, no
+font or image from the network, so it opens the same from a file share, a mail
+attachment or an intranet server. Jinja escapes every value (county and enterprise text
+included); links are relative, so a publication folder can be copied as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
+
+import jinja2
+import markupsafe
+import pandas as pd
+
+from transforms import charts
+from transforms.daily import ACCEPTED, MISSING, REJECTED
+from transforms.report_excel import daily_report_title, quarterly_report_title
+from transforms.report_labels import (
+    CITY_TOTAL_LABEL,
+    COLUMN_LABELS,
+    LATE,
+    STATUS_LABELS,
+    chinese_date,
+    chinese_quarter,
+    revision_label,
+    year_to_date_months,
+)
+
+# Rules that stop a file before the expectation suite can run on it.
+FILE_LEVEL_RULES = {"unreadable_file", "ambiguous_submission"}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+PUBLICATION_KINDS = {
+    "daily": "复工复产日报",
+    "quarterly": "规上工业产值季报",
+    "daily_summary": "日报季度汇总",
+}
+
+
+@dataclass(frozen=True)
+class FileLink:
+    href: str  # relative to the page
+    label: str  # what the file is, in Chinese
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    kind: str  # daily, quarterly or daily_summary
+    period: str
+    revision: int
+    published_at: datetime
+    links: Sequence[FileLink]
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    name: str  # the published column name, shown to analysts under the label
+    kind: str  # count, rate, percent_points, yi_yuan, growth or text
+
+    @property
+    def label(self) -> str:
+        return COLUMN_LABELS[self.name]
+
+
+DAILY_TABLE = [
+    TableColumn("enterprises_in_scope", "count"),
+    TableColumn("enterprises_reported", "count"),
+    TableColumn("enterprises_resumed", "count"),
+    TableColumn("resumed_today", "count"),
+    TableColumn("resumption_rate", "rate"),
+    TableColumn("key_in_scope", "count"),
+    TableColumn("key_resumed", "count"),
+    TableColumn("employees_total", "count"),
+    TableColumn("employees_on_site", "count"),
+    TableColumn("on_site_rate", "rate"),
+    TableColumn("capacity_pct", "percent_points"),
+    TableColumn("mask_shortage", "count"),
+    TableColumn("thermometer_shortage", "count"),
+    TableColumn("difficulties_reported", "count"),
+]
+QUARTERLY_TABLE = [
+    TableColumn("enterprises_reported", "count"),
+    TableColumn("output_value", "yi_yuan"),
+    TableColumn("output_value_prior", "yi_yuan"),
+    TableColumn("output_yoy_pct", "growth"),
+    TableColumn("output_value_ytd", "yi_yuan"),
+    TableColumn("output_ytd_yoy_pct", "growth"),
+    TableColumn("value_added", "yi_yuan"),
+    TableColumn("value_added_prior", "yi_yuan"),
+    TableColumn("value_added_yoy_pct", "growth"),
+    TableColumn("value_added_ytd", "yi_yuan"),
+    TableColumn("value_added_ytd_yoy_pct", "growth"),
+]
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def show(value, kind: str) -> str:
+    """A table value as a reader sees it; a dash where there is no value."""
+    if _missing(value):
+        return "—"
+    if kind == "count":
+        return f"{int(value):,}"
+    if kind == "rate":
+        return charts.percent(float(value))
+    if kind == "percent_points":
+        return f"{float(value):.1f}%"
+    if kind == "yi_yuan":
+        return f"{float(value) / 10_000:,.2f}"
+    if kind == "growth":
+        return f"{float(value):+.1f}%"
+    return str(value)
+
+
+def status_of(outcome: str, on_time) -> str:
+    return LATE if outcome == ACCEPTED and on_time is False else outcome
+
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_ENVIRONMENT.filters.update(
+    show=show,
+    unquote=unquote,
+    # Long column names may break after an underscore instead of widening the table.
+    breakable=lambda name: markupsafe.escape(name).replace("_", markupsafe.Markup("_<wbr>")),
+)
+_ENVIRONMENT.globals.update(STATUS_LABELS=STATUS_LABELS, SEVERITY_LABELS=SEVERITY_LABELS)
+
+
+def _render(template: str, **context) -> bytes:
+    return _ENVIRONMENT.get_template(template).render(**context).encode("utf-8")
+
+
+def daily_report_html(
+    city_name: str,
+    report_date: date,
+    table: pd.DataFrame,
+    history: pd.DataFrame,
+    outcomes: Sequence[dict],
+    completeness: pd.DataFrame,
+    difficulties: pd.DataFrame,
+    links: Sequence[FileLink],
+) -> bytes:
+    """The daily report. `table`: the date's `county_daily` rows (counties in order, the city
+    row last); `history`: `county_daily` rows of every date up to this one; `completeness`:
+    the daily `submissions_log` rows (period, county_code, outcome, on_time) of those dates;
+    `difficulties`: the enterprises that raised a difficulty or a shortage."""
+    city = table.iloc[-1]
+    counties = table.iloc[:-1]
+    on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
+    days = sorted({pd.Timestamp(d).date() for d in history["report_date"]} | {report_date})
+    statuses = [status_of(r["status"], on_time.get(r["county_code"])) for _, r in table.iterrows()]
+    counted = [s for s in statuses[:-1] if s in (ACCEPTED, LATE)]
+    return _render(
+        "daily.html",
+        page_title=f"{daily_report_title(city_name)} {chinese_date(report_date)}",
+        heading=daily_report_title(city_name),
+        subheading=f"数据日期 {chinese_date(report_date)} · "
+        f"{revision_label(int(table['revision'].max()))}",
+        city=city,
+        headline={
+            "counted": len(counted),
+            "counties": len(counties),
+            "late": statuses.count(LATE),
+            "rejected": statuses.count(REJECTED),
+            "missing": statuses.count(MISSING),
+        },
+        columns=DAILY_TABLE,
+        rows=_table_rows(table, statuses),
+        city_chart=charts.line_chart_svg(
+            f"{city_name}规上工业企业复工率与在岗率",
+            days,
+            _rate_series(history, city["county_code"], days, stroke=2.5),
+        ),
+        county_charts=[
+            charts.line_chart_svg(
+                county_name,
+                days,
+                _rate_series(history, code, days, stroke=1.5),
+                width=300,
+                height=150,
+                compact=True,
+            )
+            for code, county_name in counties[["county_code", "county_name"]].itertuples(
+                index=False
+            )
+        ],
+        shortage_charts=[
+            charts.horizontal_bars_svg(
+                f"{COLUMN_LABELS[column]}（{unit}）",
+                list(counties["county_name"]),
+                [None if _missing(v) else float(v) for v in counties[column]],
+                colour=colour,
+            )
+            for column, unit, colour in (
+                ("mask_shortage", "个", charts.BLUE),
+                ("thermometer_shortage", "支", charts.ORANGE),
+            )
+        ],
+        difficulties=difficulties.to_dict("records"),
+        grid=_completeness_grid(
+            counties, completeness, [d.isoformat() for d in days], _describe_day
+        ),
+        outcomes=_readable_outcomes(outcomes),
+        links=links,
+    )
+
+
+def _table_rows(table: pd.DataFrame, statuses: Sequence[str]) -> list[dict]:
+    rows = []
+    for number, (record, status) in enumerate(
+        zip(table.to_dict("records"), statuses, strict=True), start=1
+    ):
+        is_city = number == len(table)
+        rows.append(
+            {
+                "name": CITY_TOTAL_LABEL if is_city else record["county_name"],
+                "code": record["county_code"],
+                "status": status,
+                "is_city": is_city,
+                "values": record,
+            }
+        )
+    return rows
+
+
+def _rate_series(history: pd.DataFrame, code: str, days: Sequence[date], stroke: float):
+    rows = history[history["county_code"] == code]
+    by_day = {pd.Timestamp(r["report_date"]).date(): r for r in rows.to_dict("records")}
+
+    def values(column: str) -> list[float | None]:
+        found = [by_day.get(day, {}).get(column) for day in days]
+        return [None if _missing(v) else float(v) for v in found]
+
+    return [
+        charts.Series("复工率", values("resumption_rate"), charts.BLUE, stroke),
+        charts.Series("在岗率", values("on_site_rate"), charts.ORANGE, stroke),
+    ]
+
+
+def _completeness_grid(counties, log: pd.DataFrame, periods: Sequence[str], describe) -> dict:
+    """County × period cells: accepted, late, rejected or missing (no log row: missing).
+    `describe(period)` gives (group label, column label, full label) of a period."""
+    cells = {
+        (r["county_code"], r["period"]): status_of(
+            r["outcome"], None if _missing(r["on_time"]) else bool(r["on_time"])
+        )
+        for r in log.to_dict("records")
+    }
+    described = [describe(period) for period in periods]
+    groups: list[dict] = []
+    for group, _, _ in described:
+        if groups and groups[-1]["label"] == group:
+            groups[-1]["span"] += 1
+        else:
+            groups.append({"label": group, "span": 1})
+    rows = []
+    for code, name in counties[["county_code", "county_name"]].itertuples(index=False):
+        row_cells = []
+        for period, (_, _, full) in zip(periods, described, strict=True):
+            status = cells.get((code, period), MISSING)
+            row_cells.append({"status": status, "title": f"{name} {full}：{STATUS_LABELS[status]}"})
+        rows.append({"name": name, "cells": row_cells})
+    return {"groups": groups, "columns": [column for _, column, _ in described], "rows": rows}
+
+
+def _describe_day(period: str) -> tuple[str, str, str]:
+    day = date.fromisoformat(period)
+    return f"{day.month}月", str(day.day), chinese_date(day)
+
+
+def _describe_quarter(period: str) -> tuple[str, str, str]:
+    year, number = period.split("Q")
+    return f"{year}年", f"Q{number}", chinese_quarter(period)
+
+
+def _readable_outcomes(outcomes: Sequence[dict]) -> list[dict]:
+    """The outcomes that have findings, with the entry for files that belong to no county
+    named in Chinese."""
+    return [
+        o if o["county_code"].isdigit() else {**o, "county_name": "不属于任何县（市、区）的文件"}
+        for o in outcomes
+        if o.get("findings")
+    ]
+
+
+def quarterly_report_html(
+    city_name: str,
+    quarter: str,
+    table: pd.DataFrame,
+    outcomes: Sequence[dict],
+    completeness: pd.DataFrame,
+    links: Sequence[FileLink],
+) -> bytes:
+    """The quarterly report. `table`: the quarter's `county_quarterly` rows (counties in
+    order, the city row last); `completeness`: the quarterly `submissions_log` rows of the
+    year's quarters up to this one."""
+    city = table.iloc[-1]
+    counties = table.iloc[:-1]
+    on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
+    statuses = [status_of(r["status"], on_time.get(r["county_code"])) for _, r in table.iterrows()]
+    counted = [s for s in statuses[:-1] if s in (ACCEPTED, LATE)]
+    quarters = sorted(set(completeness["period"]) | {quarter})
+    months = year_to_date_months(quarter)
+
+    def growth_bars(column: str, title: str) -> str:
+        return charts.horizontal_bars_svg(
+            title,
+            list(counties["county_name"]),
+            [None if _missing(v) else float(v) for v in counties[column]],
+            colour=charts.GREEN,
+            value_text=lambda v: f"{v:+.1f}%",
+        )
+
+    return _render(
+        "quarterly.html",
+        page_title=f"{quarterly_report_title(city_name)} {chinese_quarter(quarter)}",
+        heading=quarterly_report_title(city_name),
+        subheading=f"报告期 {chinese_quarter(quarter)}（{months}累计） · 单位：亿元 · "
+        f"{revision_label(int(table['revision'].max()))}",
+        city=city,
+        months=months,
+        headline={
+            "counted": len(counted),
+            "counties": len(counties),
+            "late": statuses.count(LATE),
+            "rejected": statuses.count(REJECTED),
+            "missing": statuses.count(MISSING),
+        },
+        columns=QUARTERLY_TABLE,
+        rows=_table_rows(table, statuses),
+        growth_charts=[
+            growth_bars("output_yoy_pct", "工业总产值本季同比增长"),
+            growth_bars("value_added_yoy_pct", "工业增加值本季同比增长"),
+            growth_bars("output_ytd_yoy_pct", f"工业总产值{months}累计同比增长"),
+            growth_bars("value_added_ytd_yoy_pct", f"工业增加值{months}累计同比增长"),
+        ],
+        grid=_completeness_grid(counties, completeness, quarters, _describe_quarter),
+        outcomes=_readable_outcomes(outcomes),
+        links=links,
+    )
+
+
+def data_quality_html(
+    title: str, period_text: str, suite: dict, outcomes: Sequence[dict], back: FileLink
+) -> bytes:
+    """The expectation suite's results for each county's file, GX Data Docs style: every
+    expectation as a row, every county as a column (passed, failed or not run), then the
+    failures in full and the rules outside the suite (registry, dates, file names)."""
+    counties = [o for o in outcomes if o["county_code"].isdigit()]
+    suite_rules = [
+        {
+            "rule": e.get("meta", {}).get("rule", e["type"]),
+            "type": e["type"],
+            "column": e["kwargs"].get("column")
+            or " / ".join(filter(None, (e["kwargs"].get("column_A"), e["kwargs"].get("column_B")))),
+            "severity": "warning" if e.get("severity") == "warning" else "error",
+            "message": e.get("meta", {}).get("message", ""),
+        }
+        for e in suite["expectations"]
+    ]
+    rule_names = {r["rule"] for r in suite_rules}
+    matrix = []
+    for rule in suite_rules:
+        cells = []
+        for o in counties:
+            found = [f for f in o["findings"] if f["rule"] == rule["rule"]]
+            if not _suite_ran(o):
+                cells.append({"result": "not_run", "text": "—"})
+            elif found:
+                cells.append({"result": found[0]["severity"], "text": f"{found[0]['row_count']}"})
+            else:
+                cells.append({"result": "passed", "text": "✓"})
+        matrix.append({**rule, "cells": cells})
+    other = [
+        {"county": o, "finding": f}
+        for o in _readable_outcomes(outcomes)
+        for f in o["findings"]
+        if f["rule"] not in rule_names
+    ]
+    failed = [
+        {"county": o, "finding": f}
+        for o in counties
+        for f in o["findings"]
+        if f["rule"] in rule_names
+    ]
+    return _render(
+        "data_quality.html",
+        page_title=f"{title} {period_text}",
+        heading=title,
+        subheading=f"{period_text} · 校验规则集 {suite['name']}",
+        counties=counties,
+        matrix=matrix,
+        failed=failed,
+        other=other,
+        back=back,
+    )
+
+
+def _suite_ran(outcome: dict) -> bool:
+    """The suite runs on a county's file unless there is none or it could not be read."""
+    if outcome["outcome"] == MISSING:
+        return False
+    return not any(f["rule"] in FILE_LEVEL_RULES for f in outcome["findings"])
+
+
+def index_html(
+    city_name: str, timezone: str, entries: Sequence[IndexEntry], tables: Sequence[FileLink]
+) -> bytes:
+    """Every publication with its revision and when it was first published (city time),
+    newest period first within each kind; then the analyst tables."""
+    tz = ZoneInfo(timezone)
+    groups = []
+    for kind, label in PUBLICATION_KINDS.items():
+        mine = sorted((e for e in entries if e.kind == kind), key=lambda e: e.period, reverse=True)
+        if mine:
+            groups.append(
+                {
+                    "label": label,
+                    "kind": kind,
+                    "entries": [
+                        {
+                            "entry": e,
+                            "published": e.published_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                        }
+                        for e in mine
+                    ],
+                }
+            )
+    return _render(
+        "index.html",
+        page_title=f"{city_name}统计报表发布目录",
+        heading=f"{city_name}统计报表发布目录",
+        subheading=f"发布时间为 {timezone} 时间；每期文件夹内的 manifest.json "
+        "列出各文件的校验值和来源报送文件",
+        groups=groups,
+        tables=tables,
+    )
