@@ -15,7 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import select
 
-from include import submissions, warehouse
+from include import publication, submissions, warehouse
 from include.config import CityConfig, Settings, load_city_config
 from include.periods import (
     data_date,
@@ -33,7 +33,7 @@ from include.tables import (
     quarterly_submission_rows,
     submissions_log,
 )
-from transforms import readers, rendering
+from transforms import readers
 from transforms.quarterly import COUNTY_QUARTERLY_COLUMNS, merge_county_quarterly
 from transforms.revisions import assign_revisions
 from transforms.rollup import SUMMARY_COLUMNS, roll_up_county_daily
@@ -166,18 +166,15 @@ def county_quarterly_table(quarter: str) -> pd.DataFrame:
 
 
 def publish_quarterly(quarter: str) -> str:
-    """Publish <publish>/quarterly/<quarter>/: county_quarterly.csv and the validation report."""
-    city = load_city_config()
-    table = county_quarterly_table(quarter)
-    outcomes = submissions.report_outcomes(QUARTERLY, quarter)
-    files = {
-        "county_quarterly.csv": rendering.table_csv(table),
-        "validation_report.json": rendering.validation_report_json(quarter, outcomes),
-        "validation_report.md": rendering.validation_report_markdown(
-            f"{city.name} quarterly submissions {quarter}: validation report", outcomes
-        ),
-    }
-    return submissions.publish(QUARTERLY, quarter, files, int(table["revision"].max()))
+    """Publish <publish>/quarterly/<quarter>/ (official Excel table, HTML report, data quality
+    page, county_quarterly.csv, validation report, manifest) and refresh the index and the
+    analyst tables."""
+    return publication.publish_quarterly_report(
+        quarter,
+        county_quarterly_table(quarter),
+        submissions.report_outcomes(QUARTERLY, quarter),
+        submissions.load_suite(QUARTERLY),
+    )
 
 
 def roll_up_daily(quarter: str) -> str:
@@ -237,9 +234,8 @@ def county_quarter_daily_summary_table(quarter: str) -> pd.DataFrame:
 
 
 def publish_daily_summary(quarter: str) -> str:
-    """Publish <publish>/daily_summary/<quarter>/county_quarter_daily_summary.csv."""
-    table = county_quarter_daily_summary_table(quarter)
-    files = {"county_quarter_daily_summary.csv": rendering.table_csv(table)}
-    return submissions.publish_period_folder(
-        DAILY_SUMMARY_FOLDER, quarter, files, int(table["revision"].max())
+    """Publish <publish>/daily_summary/<quarter>/ (county_quarter_daily_summary.csv and its
+    manifest) and refresh the index and the analyst tables."""
+    return publication.publish_daily_summary_report(
+        DAILY_SUMMARY_FOLDER, quarter, county_quarter_daily_summary_table(quarter)
     )

@@ -142,9 +142,12 @@ def horizontal_bars_svg(
     """One bar per label; negative values grow left of a zero line; None shows as 无数据."""
     label_width, value_width, top = 110, 70, 26
     height = top + len(labels) * (bar_height + 6) + 6
-    plot_left, plot_width = label_width, width - label_width - value_width
     present = [v for v in values if v is not None]
     low, high = min([0.0, *present]), max([0.0, *present])
+    # Negative bars carry their value text on their left: leave it room after the labels.
+    negative_text_room = 44 if low < 0 else 0
+    plot_left = label_width + negative_text_room
+    plot_width = width - plot_left - value_width
     span = (high - low) or 1.0
 
     def x_of(value: float) -> float:

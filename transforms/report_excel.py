@@ -75,7 +75,7 @@ class OfficialSheet:
 DAILY_COLUMNS = [
     SheetColumn("序号", INDEX, 5),
     SheetColumn("县（市、区）", TEXT, 15),
-    SheetColumn("报送状态", TEXT, 10),
+    SheetColumn("报送状态", TEXT, 14),
     SheetColumn("在库企业", COUNT, 8, "规上工业企业（家）"),
     SheetColumn("报送企业", COUNT, 8, "规上工业企业（家）"),
     SheetColumn("已复工", COUNT, 8, "规上工业企业（家）"),
@@ -111,7 +111,7 @@ DAILY_VALUE_COLUMNS = [
 DIFFICULTY_COLUMNS = [
     SheetColumn("序号", INDEX, 5),
     SheetColumn("县（市、区）", TEXT, 14),
-    SheetColumn("企业名称", COUNTY_TEXT, 28),
+    SheetColumn("企业名称", COUNTY_TEXT, 32),
     SheetColumn("统一社会信用代码", TEXT, 21),
     SheetColumn("口罩缺口\n（个）", COUNT, 10),
     SheetColumn("测温枪缺口\n（支）", COUNT, 10),
@@ -230,17 +230,17 @@ def quarterly_workbook(
     columns = [
         SheetColumn("序号", INDEX, 5),
         SheetColumn("县（市、区）", TEXT, 15),
-        SheetColumn("报送状态", TEXT, 10),
-        SheetColumn("报送企业（家）", COUNT, 9),
+        SheetColumn("报送状态", TEXT, 14),
+        SheetColumn("报送企业\n（家）", COUNT, 9),
     ]
     for measure in ("工业总产值（亿元）", "工业增加值（亿元）"):
         columns += [
             SheetColumn("本季度", YI_YUAN, 10, measure),
             SheetColumn("上年同期", YI_YUAN, 10, measure),
-            SheetColumn("同比增长（%）", GROWTH, 9, measure),
+            SheetColumn("同比增长\n（%）", GROWTH, 9, measure),
             SheetColumn(f"{months}累计", YI_YUAN, 10, measure),
             SheetColumn("上年同期累计", YI_YUAN, 10, measure),
-            SheetColumn("累计同比增长（%）", GROWTH, 10, measure),
+            SheetColumn("累计同比\n增长（%）", GROWTH, 10, measure),
         ]
     on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
     rows = []
@@ -452,7 +452,7 @@ def _display_width(text: str) -> int:
 
 def _lines_needed(text: str, width: float) -> int:
     """How many lines `text` wraps to in a cell `width` characters wide (a little spare)."""
-    usable = max(1, int(width * 0.95) - 1)
+    usable = max(1, int(width) - 1)
     return sum(max(1, -(-_display_width(line) // usable)) for line in text.split("\n"))
 
 
