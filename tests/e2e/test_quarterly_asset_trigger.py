@@ -44,6 +44,7 @@ def scheduler(airflow_db):
             for dag_id, is_paused in session.execute(select(DagModel.dag_id, DagModel.is_paused))
         }
         session.execute(update(DagModel).values(is_paused=DagModel.dag_id != DAG_ID))
+        session.execute(delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id == DAG_ID))
         # only asset triggers here: the next deadline run is not due in this test
         session.execute(
             update(DagModel).where(DagModel.dag_id == DAG_ID).values(next_dagrun_create_after=None)
@@ -58,7 +59,7 @@ def scheduler(airflow_db):
         yield create_runs
     finally:
         with create_session() as session:
-            session.execute(delete(DagRun).where(DagRun.dag_id == DAG_ID))
+            session.execute(delete(DagRun).where(*asset_triggered_runs()))
             session.execute(
                 delete(AssetDagRunQueue).where(AssetDagRunQueue.target_dag_id == DAG_ID)
             )
@@ -80,6 +81,15 @@ def publish_daily(times: int) -> None:
             AssetManager.register_asset_change(asset=asset, session=session)
 
 
+def asset_triggered_runs() -> tuple:
+    """Conditions selecting the quarterly DAG's asset-triggered runs (other tests of the
+    session leave manual runs of it in the metadata DB)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.types import DagRunType
+
+    return DagRun.dag_id == DAG_ID, DagRun.run_type == DagRunType.ASSET_TRIGGERED
+
+
 def quarterly_run_states() -> list[str]:
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
@@ -87,7 +97,7 @@ def quarterly_run_states() -> list[str]:
     with create_session() as session:
         return list(
             session.scalars(
-                select(DagRun.state).where(DagRun.dag_id == DAG_ID).order_by(DagRun.run_after)
+                select(DagRun.state).where(*asset_triggered_runs()).order_by(DagRun.run_after)
             )
         )
 
@@ -107,7 +117,7 @@ def finish_runs() -> None:
 
     with create_session() as session:
         session.execute(
-            update(DagRun).where(DagRun.dag_id == DAG_ID).values(state=DagRunState.SUCCESS)
+            update(DagRun).where(*asset_triggered_runs()).values(state=DagRunState.SUCCESS)
         )
 
 
