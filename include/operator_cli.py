@@ -48,7 +48,7 @@ def run_daily(first: date, last: date) -> int:
         if not state.endswith("success"):
             failed.append(day)
     settings = Settings.from_env()
-    print(f"Published under {Path(settings.publish, 'daily').resolve()}")
+    print(f"Published under {Path(settings.publish, 'daily').absolute()}")
     if failed:
         print(f"Failed dates: {', '.join(map(str, failed))}", file=sys.stderr)
     return 1 if failed else 0
@@ -60,7 +60,7 @@ def run_quarterly(quarter: str) -> int:
     run = dag.test(run_conf={"quarter": quarter})
     state = str(getattr(run, "state", "unknown"))
     print(f"city_quarterly_report {quarter}: {state}")
-    print(f"Published under {Path(Settings.from_env().publish, 'quarterly', quarter).resolve()}")
+    print(f"Published under {Path(Settings.from_env().publish, 'quarterly', quarter).absolute()}")
     return 0 if state.endswith("success") else 1
 
 

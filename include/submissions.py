@@ -333,11 +333,6 @@ def _iso(value) -> str | None:
     return pd.Timestamp(value).tz_convert("UTC").isoformat()
 
 
-def publish(kind: SubmissionKind, period: str, files: dict[str, bytes], revision: int) -> str:
-    """Publish the period's folder atomically; record when its content first appeared."""
-    return publish_period_folder(kind.name, period, files, revision)
-
-
 def publish_period_folder(folder: str, period: str, files: dict[str, bytes], revision: int) -> str:
     """Make <publish>/<folder>/<period>/ hold exactly `files` (atomically) and record in
     `publications` (kind = `folder`) when this content first appeared."""

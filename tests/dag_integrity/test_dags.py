@@ -31,7 +31,7 @@ def test_expected_dag_ids(dagbag):
 
 @pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAG_IDS))
 def test_policy(dagbag, dag_id):
-    dag = dagbag.get_dag(dag_id)
+    dag = dagbag.dags[dag_id]
     assert "citystats" in dag.tags
     assert dag.doc_md and "rerun" in dag.doc_md.lower()
     for task in dag.tasks:
@@ -40,7 +40,7 @@ def test_policy(dagbag, dag_id):
 
 
 def test_daily_tasks_are_wired_in_order(dagbag):
-    dag = dagbag.get_dag("city_daily_report")
+    dag = dagbag.dags["city_daily_report"]
     chain = [
         "data_date",
         "discover_submissions",
