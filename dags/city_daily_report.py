@@ -26,13 +26,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from include.assets import DAILY_PUBLICATION
 from include.config import load_city_config
 
 CITY = load_city_config()
-DAILY_PUBLICATION = Asset("citystats_daily_publication", uri="citystats://published/daily")
 
 
 @dag(

@@ -35,7 +35,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from airflow.sdk import (
-    Asset,
     AssetOrTimeSchedule,
     MultipleCronTriggerTimetable,
     Param,
@@ -43,11 +42,11 @@ from airflow.sdk import (
     task,
 )
 
+from include.assets import DAILY_PUBLICATION
 from include.config import load_city_config
 from include.periods import quarterly_run_crons
 
 CITY = load_city_config()
-DAILY_PUBLICATION = Asset("citystats_daily_publication", uri="citystats://published/daily")
 QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
 
 
