@@ -292,7 +292,9 @@ def _readable_outcomes(outcomes: Sequence[dict]) -> list[dict]:
     """The outcomes that have findings, with the entry for files that belong to no county
     named in Chinese."""
     return [
-        o if o["county_code"].isdigit() else {**o, "county_name": "不属于任何县（市、区）的文件"}
+        {**o, "file_name": o.get("file_name")}
+        if o["county_code"].isdigit()
+        else {**o, "county_name": "不属于任何县（市、区）的文件", "file_name": None}
         for o in outcomes
         if o.get("findings")
     ]
