@@ -1,0 +1,1 @@
+"""Deployment helpers: the production-shape processes, the init step and the secrets."""

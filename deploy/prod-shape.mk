@@ -1,0 +1,17 @@
+# Production-shape targets (issue 6): Airflow's own services against local Postgres and Redis.
+# docker-compose.yml is the deployment; `make prod-shape` runs the same services, commands and
+# settings (deploy/airflow.env) as processes of this host, for machines without Docker.
+
+PROD_SHAPE_DIR ?= $(CURDIR)/.prod-shape
+
+.PHONY: prod-shape prod-shape-stop compose-env
+
+prod-shape: setup
+	$(BIN)/python -m deploy.prod_shape --state-dir "$(PROD_SHAPE_DIR)" start
+
+prod-shape-stop:
+	$(BIN)/python -m deploy.prod_shape --state-dir "$(PROD_SHAPE_DIR)" stop
+
+# The secrets docker-compose.yml reads; refuses to replace an existing .env.
+compose-env:
+	$(BIN)/python -m deploy.secrets_env .env

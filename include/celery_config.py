@@ -1,0 +1,25 @@
+"""Celery settings of the citystats workers (`[celery] celery_config_options`, set in
+deploy/airflow.env): Airflow's defaults, plus the pipeline's heavy libraries imported once by
+each worker before it forks its pool.
+
+Every task runs in a process forked from the worker's pool; without this each one would
+import pandas, pyarrow and Great Expectations again, about ten seconds of CPU per task, which
+is most of the work of a county check. (Airflow preloads its own operators the same way.)
+This module is also imported by the scheduler, so it imports nothing heavy itself.
+"""
+
+from __future__ import annotations
+
+from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+
+CELERY_CONFIG = {
+    **DEFAULT_CELERY_CONFIG,
+    "imports": (
+        "pandas",
+        "pyarrow.parquet",
+        "great_expectations",
+        "include.daily_pipeline",
+        "include.quarterly_pipeline",
+        "transforms.validation",
+    ),
+}
