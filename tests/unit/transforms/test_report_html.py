@@ -1,0 +1,172 @@
+"""The HTML pages: self-contained, escaped, and showing what the tables hold."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from tests.unit.transforms.report_inputs import (
+    CITY_NAME,
+    DAY,
+    FORMULA,
+    MARKUP,
+    completeness_log,
+    daily_history,
+    daily_table,
+    difficulties,
+    outcomes,
+    quarterly_table,
+)
+from transforms.report_html import (
+    FileLink,
+    IndexEntry,
+    daily_report_html,
+    data_quality_html,
+    index_html,
+    quarterly_report_html,
+)
+
+SUITE = json.loads(
+    (Path(__file__).resolve().parents[3] / "expectations/daily_submission.json").read_text("utf-8")
+)
+LINKS = [FileLink("county_daily.csv", "县区日表 CSV"), FileLink("../../index.html", "发布目录")]
+
+
+class PageParts(HTMLParser):
+    """Every URL-bearing attribute, every element name and the visible text of a page."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.urls: list[str] = []
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.urls += [v for k, v in attrs if k in ("href", "src", "srcset", "action", "data")]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def external_references(page: str) -> list[str]:
+    """URLs a browser would fetch or follow off the machine: attributes and CSS."""
+    parts = PageParts(page)
+    attributes = [u for u in parts.urls if re.match(r"^\s*(https?:|//|ftp:)", u, re.I)]
+    css = re.findall(r"url\(|@import", "".join(re.findall(r"<style>(.*?)</style>", page, re.S)))
+    return attributes + css
+
+
+def daily_page() -> str:
+    history = daily_history()
+    return daily_report_html(
+        CITY_NAME,
+        DAY,
+        daily_table(),
+        history,
+        outcomes(),
+        completeness_log(history, outcomes()),
+        difficulties(),
+        LINKS,
+    ).decode("utf-8")
+
+
+def test_daily_report_is_self_contained_and_script_free():
+    page = daily_page()
+    assert external_references(page) == []
+    assert "<script" not in page and "<link" not in page and "<img" not in page
+    assert page.count("<svg") >= 1 + 3 + 2  # city chart, one per county, two shortage bars
+
+
+def test_external_references_finds_what_a_browser_would_fetch():
+    assert external_references('<img src="https://cdn.example/x.png">') != []
+    assert external_references("<style>body { background: url(x.png) }</style>") != []
+    assert external_references('<a href="../../index.html">') == []
+
+
+def test_county_text_is_escaped_not_run():
+    page = daily_page()
+    assert "alert(1)" in page and "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;缺口罩" in page
+    parts = PageParts(page)
+    assert "http://x" not in " ".join(parts.urls)
+    assert FORMULA in "".join(parts.text) and MARKUP in "".join(parts.text)
+
+
+def test_daily_report_headline_table_chart_and_grid():
+    page = daily_page()
+    text = " ".join(PageParts(page).text)
+    assert "示例市企业复工复产情况日报表" in text and "2020年3月17日" in text
+    assert "42.9%" in text  # city resumption rate 30 / 70
+    assert "全市合计" in text and "部分区县未计入" in text
+    # the fixed column names are there for analysts (with a break opportunity after "_")
+    assert "resumption_rate" in "".join(PageParts(page).text)
+    rows = re.findall(r"<tr[^>]*>\s*<td class=\"name\">([^<]+)</td>", page)
+    assert rows[:4] == ["东区", "西区", "北区", "全市合计"]
+    assert re.search(r'<polyline class="series" points="[\d., ]+" [^>]*stroke="#1f5fa8"', page)
+    grid = re.findall(r'<td class="cell-(\w+)" title="([^"]+)"', page)
+    assert ("late", "东区 2020年3月17日：逾期报送") in grid
+    assert ("rejected", "西区 2020年3月17日：被退回") in grid
+    assert ("missing", "北区 2020年3月17日：未报送") in grid
+    assert "employees_on_site_not_above_total" in text
+    assert "不属于任何县（市、区）的文件" in text and "990199_retired.csv" in text
+
+
+def test_daily_report_is_the_same_bytes_for_the_same_data():
+    assert daily_page() == daily_page()
+
+
+def test_quarterly_report_shows_yi_yuan_and_growth():
+    page = quarterly_report_html(
+        CITY_NAME,
+        "2020Q2",
+        quarterly_table(),
+        outcomes(),
+        completeness_log(daily_history(), outcomes()).assign(period="2020Q2"),
+        LINKS,
+    ).decode("utf-8")
+    text = " ".join(PageParts(page).text)
+    assert external_references(page) == []
+    assert "示例市规上工业产值统计表" in text and "2020年第二季度" in text
+    assert "0.04 亿元" in text  # 422 万元
+    assert "+7.9%" in text  # (422 / 391 − 1) × 100
+    assert "1—6月累计" in text
+    assert page.count('class="chart bars"') == 4
+
+
+def test_data_quality_page_marks_each_rule_per_county():
+    page = data_quality_html("数据质量", "2020年3月17日", SUITE, outcomes(), LINKS[0]).decode()
+    row = re.search(r"employees_on_site_not_above_total<span.*?</tr>", page, re.S).group(0)
+    marks = re.findall(r'class="mark result-(\w+)">([^<]*)<', row)
+    assert marks == [("passed", "✓"), ("error", "1"), ("not_run", "—")]
+    assert external_references(page) == []
+
+
+def test_index_lists_each_publication_newest_first_in_city_time():
+    entries = [
+        IndexEntry(
+            "daily",
+            day,
+            revision,
+            datetime(2020, 3, 17, 14, 5, tzinfo=UTC),
+            [FileLink(f"daily/{day}/report.html", "报告")],
+        )
+        for day, revision in (("2020-03-16", 1), ("2020-03-17", 2))
+    ]
+    page = index_html(CITY_NAME, "Asia/Shanghai", entries, []).decode("utf-8")
+    assert page.index("2020-03-17") < page.index("2020-03-16")
+    assert "第2版" in page and "2020-03-17 22:05" in page
+    assert PageParts(page).urls == ["daily/2020-03-17/report.html", "daily/2020-03-16/report.html"]
+
+
+@pytest.mark.parametrize("kind", ["count", "rate", "yi_yuan", "growth", "percent_points"])
+def test_missing_values_show_as_a_dash(kind):
+    from transforms.report_html import show
+
+    assert show(None, kind) == "—"
