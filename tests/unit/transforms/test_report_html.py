@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from tests.html_checks import PageParts, external_references
 from tests.unit.transforms.report_inputs import (
     CITY_NAME,
     DAY,
@@ -35,32 +35,6 @@ SUITE = json.loads(
     (Path(__file__).resolve().parents[3] / "expectations/daily_submission.json").read_text("utf-8")
 )
 LINKS = [FileLink("county_daily.csv", "县区日表 CSV"), FileLink("../../index.html", "发布目录")]
-
-
-class PageParts(HTMLParser):
-    """Every URL-bearing attribute, every element name and the visible text of a page."""
-
-    def __init__(self, page: str):
-        super().__init__()
-        self.urls: list[str] = []
-        self.tags: list[str] = []
-        self.text: list[str] = []
-        self.feed(page)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self.urls += [v for k, v in attrs if k in ("href", "src", "srcset", "action", "data")]
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def external_references(page: str) -> list[str]:
-    """URLs a browser would fetch or follow off the machine: attributes and CSS."""
-    parts = PageParts(page)
-    attributes = [u for u in parts.urls if re.match(r"^\s*(https?:|//|ftp:)", u, re.I)]
-    css = re.findall(r"url\(|@import", "".join(re.findall(r"<style>(.*?)</style>", page, re.S)))
-    return attributes + css
 
 
 def daily_page() -> str:
