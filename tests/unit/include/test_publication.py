@@ -1,0 +1,121 @@
+"""Publishing a period folder: all at once or not at all. The daily steps run as plain
+functions over the made-up city (no Airflow run), then a republish is cut off mid-way."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from include import daily_pipeline
+from include.config import load_city_config
+from include.publication import enterprise_difficulties
+from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, Landing
+
+DAY = "2020-03-17"
+WEST_FIRST = [
+    (W1, True, "2020-03-16", 200, 100, 50, 0, 1, None),
+    (W2, True, "2020-03-01", 40, 40, 100, 0, 0, None),
+]
+WEST_CORRECTED = [WEST_FIRST[0], (W2, True, "2020-03-01", 40, 20, 100, 0, 0, None)]
+
+
+@pytest.fixture
+def city(tmp_path, monkeypatch):
+    config = tmp_path / "city.toml"
+    config.write_text(CITY_TOML, encoding="utf-8")
+    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
+    monkeypatch.setenv("CITYSTATS_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setenv("CITYSTATS_PUBLISH", str(tmp_path / "published"))
+    monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    landing = Landing(tmp_path / "landing")
+    landing.daily_csv(DAY, EAST, [(E1, True, "2020-03-10", 100, 90, 80, 5, 0, "口罩不足")])
+    landing.daily_csv(DAY, WEST, WEST_FIRST)
+    landing.daily_csv(DAY, NORTH, [(N1, False, None, 30, 0, 0, 0, 0, None)])
+    return tmp_path, landing
+
+
+def merge_day() -> None:
+    outcomes = [
+        daily_pipeline.check_daily_county(item)
+        for item in daily_pipeline.discover_daily_submissions(DAY)
+    ]
+    daily_pipeline.stage_daily_submissions(DAY, outcomes)
+    daily_pipeline.merge_daily(DAY)
+
+
+def folder_content(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def manifest_matches(folder: Path) -> int:
+    """The manifest's revision, after checking every file in the folder against it."""
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    assert set(listed) == {p.name for p in folder.iterdir()} - {"manifest.json"}
+    for name, sha in listed.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha, name
+    return manifest["revision"]
+
+
+def test_a_publish_cut_off_mid_way_leaves_the_previous_revision_whole(city, monkeypatch):
+    tmp_path, landing = city
+    published = tmp_path / "published"
+    folder = published / "daily" / DAY
+    merge_day()
+    daily_pipeline.publish_daily(DAY)
+    revision_one = folder_content(folder)
+    index_before = (published / "index.html").read_bytes()
+    assert manifest_matches(folder) == 1
+
+    landing.daily_csv(DAY, WEST, WEST_CORRECTED, arrived="23:50")
+    merge_day()  # revision 2 is in the warehouse; its files are about to be written
+    seen_by_a_reader = []
+    real_write_bytes = Path.write_bytes
+    written = []
+
+    def write_until_the_disk_fills(path: Path, content: bytes):
+        if ".versions" in path.parts:
+            if len(written) == 3:
+                seen_by_a_reader.append(folder_content(folder))
+                raise OSError(28, "No space left on device")
+            written.append(path.name)
+        return real_write_bytes(path, content)
+
+    monkeypatch.setattr(Path, "write_bytes", write_until_the_disk_fills)
+    with pytest.raises(OSError, match="No space left"):
+        daily_pipeline.publish_daily(DAY)
+    monkeypatch.setattr(Path, "write_bytes", real_write_bytes)
+
+    assert seen_by_a_reader == [revision_one]  # mid-way, readers still get revision 1
+    assert folder_content(folder) == revision_one  # and after the crash too
+    assert manifest_matches(folder) == 1
+    assert (published / "index.html").read_bytes() == index_before
+
+    daily_pipeline.publish_daily(DAY)  # the retry publishes revision 2 whole
+    assert manifest_matches(folder) == 2
+    table = pd.read_csv(folder / "county_daily.csv", dtype={"county_code": str})
+    assert table.set_index("county_code").loc[WEST, "employees_on_site"] == 120
+    assert b"\xe7\xac\xac2\xe7\x89\x88" in (published / "index.html").read_bytes()  # 第2版
+
+
+def test_difficulties_are_the_rows_raising_a_problem_in_county_order(tmp_path):
+    reported = pd.DataFrame(
+        {
+            "county_code": [NORTH, EAST, EAST, WEST],
+            "enterprise_id": ["N1", "E2", "E1", "W1"],
+            "enterprise_name": ["北", "东二", "东一", "西"],
+            "mask_shortage": pd.array([0, 0, 5, 0], dtype="Int64"),
+            "thermometer_shortage": pd.array([2, 0, 0, 0], dtype="Int64"),
+            "difficulties": [None, "  ", None, "缺工"],
+        }
+    )
+    config = tmp_path / "city.toml"
+    config.write_text(CITY_TOML, encoding="utf-8")
+    rows = enterprise_difficulties(reported, load_city_config(config))
+    assert list(rows["enterprise_id"]) == ["E1", "W1", "N1"]
+    assert list(rows["county_name"]) == ["东区", "西区", "北区"]
