@@ -10,6 +10,8 @@ stages accepted rows and quarantines rejected files with their reasons, merges
 `<CITYSTATS_PUBLISH>/daily/<date>/` (`county_daily.csv`, validation report).
 Finally it looks back over earlier dates and triggers a republish of any date
 whose files arrived or changed after it was processed (revision + 1).
+Counties still missing at the cut-off, and any task that fails for good, are
+alerted (webhook and/or mail: `include/alerts.py`).
 
 **Rerun one date.** `make backfill FROM=2020-03-17 TO=2020-03-17`, or
 `airflow dags test city_daily_report 2020-03-17`, or trigger with conf
@@ -29,6 +31,7 @@ from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOpe
 from airflow.sdk import Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from include.alerts import TaskFailureNotifier
 from include.assets import DAILY_PUBLICATION
 from include.config import load_city_config
 
@@ -41,7 +44,12 @@ CITY = load_city_config()
     start_date=datetime(2020, 2, 3, tzinfo=CITY.tz),
     catchup=False,
     max_active_runs=4,
-    default_args={"owner": "citystats", "retries": 2, "retry_delay": timedelta(minutes=1)},
+    default_args={
+        "owner": "citystats",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "on_failure_callback": TaskFailureNotifier(),
+    },
     params={
         "report_date": Param(
             None,
@@ -88,6 +96,12 @@ def city_daily_report():
         daily_pipeline.stage_daily_submissions(report_date, list(outcomes))
 
     @task
+    def alert_missing_counties(report_date: str, dag_run=None) -> list[str]:
+        from include import alerts
+
+        return alerts.alert_missing_counties(report_date, dag_run.run_type)
+
+    @task
     def merge_county_daily(report_date: str) -> dict:
         from include import daily_pipeline
 
@@ -114,6 +128,7 @@ def city_daily_report():
     published = publish_daily_report(report_date)
     resubmitted = find_resubmitted_dates(report_date)
     staged >> merged >> published >> resubmitted
+    staged >> alert_missing_counties(report_date)
     TriggerDagRunOperator.partial(
         task_id="republish_resubmitted_date",
         trigger_dag_id="city_daily_report",

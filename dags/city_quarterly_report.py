@@ -42,6 +42,7 @@ from airflow.sdk import (
     task,
 )
 
+from include.alerts import TaskFailureNotifier
 from include.assets import DAILY_PUBLICATION
 from include.config import load_city_config
 from include.periods import quarterly_run_crons
@@ -63,7 +64,12 @@ QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
     catchup=False,
     # One run at a time: asset events queued meanwhile are coalesced into the next run.
     max_active_runs=1,
-    default_args={"owner": "citystats", "retries": 2, "retry_delay": timedelta(minutes=1)},
+    default_args={
+        "owner": "citystats",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "on_failure_callback": TaskFailureNotifier(),
+    },
     params={
         "quarter": Param(
             None,
