@@ -38,6 +38,7 @@ from uuid import uuid4
 import psutil
 
 from deploy.secrets_env import generate_secrets
+from include.alerts import ALERT_SETTINGS
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = REPO / "deploy" / "airflow.env"
@@ -61,17 +62,9 @@ STOP_ORDER = (
 )
 DAG_IDS = ("city_daily_report", "city_quarterly_report")
 # Settings passed through from the caller's environment when set (compose: `${NAME:-}`).
-PASSED_THROUGH = (
-    "CITYSTATS_CITY_CONFIG",
-    "CITYSTATS_ALERT_WEBHOOK",
-    "CITYSTATS_ALERT_SMTP_HOST",
-    "CITYSTATS_ALERT_SMTP_PORT",
-    "CITYSTATS_ALERT_SMTP_USER",
-    "CITYSTATS_ALERT_SMTP_PASSWORD",
-    "CITYSTATS_ALERT_SMTP_STARTTLS",
-    "CITYSTATS_ALERT_SMTP_FROM",
-    "CITYSTATS_ALERT_SMTP_TO",
-)
+PASSED_THROUGH = ("CITYSTATS_CITY_CONFIG", *ALERT_SETTINGS)
+# Given to the init step only, as compose gives it to airflow-init only.
+INIT_ONLY_SETTINGS = ("CITYSTATS_ADMIN_PASSWORD",)
 READY_TIMEOUT_SECONDS = 240
 STOP_GRACE_SECONDS = 20
 
@@ -329,9 +322,10 @@ def start_service(deployment: Deployment, service: str) -> int:
         # Keep the log of the process this one replaces, named after its pid.
         log.rename(log.with_name(f"{service}.{pid_file.read_text().strip()}.log"))
     with log.open("ab") as output:
+        environment = _environment(deployment)
         process = subprocess.Popen(
             [str(AIRFLOW), *SERVICES[service]],
-            env=_environment(deployment),
+            env={k: v for k, v in environment.items() if k not in INIT_ONLY_SETTINGS},
             cwd=REPO,
             stdin=subprocess.DEVNULL,
             stdout=output,
