@@ -28,6 +28,13 @@ PUBLISHED_AS = {
     "each publication's `manifest.json` lists its period's entries",
 }
 ANALYST_TABLE_NAMES = tuple(PUBLISHED_AS)
+# The names the reports and the index give the analyst tables.
+ANALYST_TABLE_LABELS = {
+    "county_daily": "县区日表",
+    "county_quarterly": "县区季表",
+    "county_quarter_daily_summary": "日报季度汇总",
+    "submissions_log": "报送记录",
+}
 
 
 def data_dictionary_markdown() -> str:
@@ -58,7 +65,8 @@ def _table_section(table: Table) -> list[str]:
     keys = ", ".join(f"`{c.name}`" for c in table.primary_key.columns) or "none"
     lines = [f"## {table.name}", ""]
     if table.name in PUBLISHED_AS:
-        lines += [f"Published as {PUBLISHED_AS[table.name]}.", ""]
+        label = ANALYST_TABLE_LABELS[table.name]
+        lines += [f"{label}. Published as {PUBLISHED_AS[table.name]}.", ""]
     lines += [
         f"Primary key: {keys}.",
         "",

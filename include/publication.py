@@ -23,7 +23,11 @@ import pandas as pd
 
 from include import storage, submissions, warehouse
 from include.config import CityConfig, Settings, load_city_config
-from include.data_dictionary import ANALYST_TABLE_NAMES, data_dictionary_markdown
+from include.data_dictionary import (
+    ANALYST_TABLE_LABELS,
+    ANALYST_TABLE_NAMES,
+    data_dictionary_markdown,
+)
 from include.periods import quarter_bounds, quarters_of_year_through
 from include.tables import (
     county_daily,
@@ -191,8 +195,8 @@ def _period_links(files: dict[str, bytes]) -> list[FileLink]:
         *_file_links([*files, MANIFEST_NAME], prefix=""),
         FileLink(f"../../{INDEX_NAME}", "发布目录（全部期别）"),
         *(
-            FileLink(f"../../{TABLES_FOLDER}/{name}.parquet", f"全量数据表 {name}.parquet")
-            for name in ANALYST_TABLE_NAMES
+            FileLink(f"../../{TABLES_FOLDER}/{name}.parquet", f"{label}（全量历史）")
+            for name, label in ANALYST_TABLE_LABELS.items()
         ),
         FileLink(f"../../{TABLES_FOLDER}/{DICTIONARY_NAME}", "数据字典"),
     ]
@@ -307,8 +311,8 @@ def _index_page(city: CityConfig, root: Path, published: pd.DataFrame) -> bytes:
             )
         )
     tables = [
-        FileLink(f"{TABLES_FOLDER}/{name}.parquet", f"{name}（全量历史，Parquet）")
-        for name in ANALYST_TABLE_NAMES
+        FileLink(f"{TABLES_FOLDER}/{name}.parquet", f"{label}（{name}，全量历史）")
+        for name, label in ANALYST_TABLE_LABELS.items()
     ]
     tables.append(FileLink(f"{TABLES_FOLDER}/{DICTIONARY_NAME}", "数据字典"))
     return report_html.index_html(city.name, city.timezone, entries, tables)
