@@ -22,7 +22,7 @@ from datetime import date, datetime, time
 import pandas as pd
 import xlsxwriter
 
-from transforms.daily import ACCEPTED
+from transforms.daily import MISSING, REJECTED
 from transforms.rendering import FORMULA_PREFIXES
 from transforms.report_labels import (
     CITY_TOTAL_LABEL,
@@ -31,6 +31,7 @@ from transforms.report_labels import (
     chinese_date,
     chinese_quarter,
     revision_label,
+    status_of,
     year_to_date_months,
 )
 
@@ -158,9 +159,7 @@ def daily_workbook(
     rows = []
     for number, row in enumerate(table.to_dict("records"), start=1):
         is_city = number == len(table)
-        status = row["status"]
-        if status == ACCEPTED and on_time.get(row["county_code"]) is False:
-            status = LATE
+        status = status_of(row["status"], on_time.get(row["county_code"]))
         values = [row[c] for c in DAILY_VALUE_COLUMNS]
         capacity = DAILY_VALUE_COLUMNS.index("capacity_pct")
         values[capacity] = None if _is_null(values[capacity]) else values[capacity] / 100
@@ -246,9 +245,7 @@ def quarterly_workbook(
     rows = []
     for number, row in enumerate(table.to_dict("records"), start=1):
         is_city = number == len(table)
-        status = row["status"]
-        if status == ACCEPTED and on_time.get(row["county_code"]) is False:
-            status = LATE
+        status = status_of(row["status"], on_time.get(row["county_code"]))
         values = [
             _yi_yuan(row[c]) if kind == YI_YUAN else row[c] for c, kind in QUARTERLY_VALUE_COLUMNS
         ]
@@ -290,23 +287,19 @@ def _submission_note(table: pd.DataFrame, outcomes: Sequence[dict]) -> str:
     for o in outcomes:
         if o["county_code"] not in names:
             continue  # files that belong to no county: in the validation report only
-        status = o["outcome"]
-        if status == ACCEPTED and o.get("on_time") is False:
-            status = LATE
+        status = status_of(o["outcome"], o.get("on_time"))
         by_status.setdefault(status, []).append(names[o["county_code"]])
-    parts = [
-        f"{label}：{'、'.join(by_status[status])}"
-        for status, label in (("missing", "未报送"), ("rejected", "被退回"), (LATE, "逾期报送"))
-        if by_status.get(status)
-    ]
-    if not parts:
-        return "各县（市、区）均已按时报送。"
-    uncounted = (
-        "（未报送和被退回的县（市、区）未计入合计，退回原因见校验报告）"
-        if any(by_status.get(s) for s in ("missing", "rejected"))
-        else ""
-    )
-    return "；".join(parts) + uncounted + "。"
+
+    def listed(status: str, label: str) -> list[str]:
+        return [f"{label}：{'、'.join(by_status[status])}"] if by_status.get(status) else []
+
+    uncounted = listed(MISSING, "未报送") + listed(REJECTED, "被退回")
+    sentences = []
+    if uncounted:
+        reason = "（退回原因见校验报告）" if by_status.get(REJECTED) else ""
+        sentences.append("；".join(uncounted) + f"，未计入合计{reason}")
+    sentences += [f"{late}（已计入合计）" for late in listed(LATE, "逾期报送")]
+    return "；".join(sentences) + "。" if sentences else "各县（市、区）均已按时报送。"
 
 
 def _workbook(title: str, data_day: date, sheets: Sequence[OfficialSheet]) -> bytes:

@@ -30,6 +30,7 @@ from transforms.report_labels import (
     chinese_date,
     chinese_quarter,
     revision_label,
+    status_of,
     year_to_date_months,
 )
 
@@ -118,10 +119,6 @@ def show(value, kind: str) -> str:
     if kind == "growth":
         return f"{float(value):+.1f}%"
     return str(value)
-
-
-def status_of(outcome: str, on_time) -> str:
-    return LATE if outcome == ACCEPTED and on_time is False else outcome
 
 
 _ENVIRONMENT = jinja2.Environment(

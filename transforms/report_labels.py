@@ -78,6 +78,11 @@ COLUMN_LABELS = {
 }
 
 
+def status_of(outcome: str, on_time: bool | None) -> str:
+    """A county's status as reports show it: an accepted file that came late is `late`."""
+    return LATE if outcome == ACCEPTED and on_time is False else outcome
+
+
 def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
