@@ -50,7 +50,7 @@ demo: demo-data
 	$(MAKE) --no-print-directory backfill FROM=$(DEMO_FROM) TO=$(DEMO_TO)
 	for quarter in $(DEMO_QUARTERS); do $(MAKE) --no-print-directory quarterly QUARTER=$$quarter || exit 1; done
 	@echo "Demo landing zone: $(CITYSTATS_LANDING)"
-	@echo "Published reports: $(CITYSTATS_PUBLISH)"
+	@echo "Reports index: $(abspath $(CITYSTATS_PUBLISH))/index.html"
 
 test: setup
 	$(BIN)/python -m pytest

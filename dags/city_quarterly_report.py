@@ -8,8 +8,9 @@ validates each county's file under `<landing>/quarterly/<YYYYQn>/` (one mapped t
 county) against `expectations/quarterly_submission.json` and the registry rules, stages
 accepted rows, quarantines rejected files with their reasons, merges `county_quarterly`
 (quarter values, same-scope prior values, year-on-year and year-to-date figures; county
-rows + city row) and publishes `<CITYSTATS_PUBLISH>/quarterly/<YYYYQn>/`
-(`county_quarterly.csv`, validation report).
+rows + city row) and publishes `<CITYSTATS_PUBLISH>/quarterly/<YYYYQn>/` all at once
+(`county_quarterly.csv`, the official Excel table in 亿元, `report.html`,
+`data_quality.html`, validation report, `manifest.json`).
 
 It also rolls the daily series up into `county_quarter_daily_summary`, published as
 `<CITYSTATS_PUBLISH>/daily_summary/<YYYYQn>/county_quarter_daily_summary.csv`: for the

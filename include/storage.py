@@ -88,15 +88,16 @@ def publish_folder(root: str | Path, relative: str, files: dict[str, bytes]) -> 
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     published.parent.mkdir(parents=True, exist_ok=True)
-    previous = published.resolve() if published.is_symlink() else None
     swap = published.with_name(f".{published.name}.swap-{os.getpid()}")
     swap.unlink(missing_ok=True)
     swap.symlink_to(os.path.relpath(version, published.parent))
     if published.exists() and not published.is_symlink():
         shutil.rmtree(published)  # a plain folder from an older layout
     os.replace(swap, published)
-    if previous is not None and previous != version and previous.exists():
-        shutil.rmtree(previous)
+    # Older versions, and any left half-written by a crashed publish, are now unreachable.
+    for stale in version.parent.iterdir():
+        if stale != version:
+            shutil.rmtree(stale)
     return True
 
 
