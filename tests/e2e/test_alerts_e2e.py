@@ -4,6 +4,9 @@ error and log link through the DAGs' failure notifier."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -81,14 +84,23 @@ def test_nightly_run_alerts_the_county_missing_at_cutoff(
 
 
 @pytest.mark.airflow
-def test_a_task_failing_for_good_alerts_with_its_error_and_log(
-    airflow_db, tmp_path, monkeypatch, webhook
-):
-    (tmp_path / "alert_probe.py").write_text(FAILING_DAG, encoding="utf-8")
-    # dag.test runs the DAGs of the configured DAG folder: make it the probe's.
-    monkeypatch.setenv("AIRFLOW__CORE__DAGS_FOLDER", str(tmp_path))
+def test_a_task_failing_for_good_alerts_with_its_error_and_log(airflow_db, tmp_path, webhook):
+    from tests.conftest import REPO
 
-    load_dag(tmp_path, "alert_probe").test()
+    (tmp_path / "alert_probe.py").write_text(FAILING_DAG, encoding="utf-8")
+    # dag.test runs DAGs of the configured DAG folder, which Airflow reads once per process:
+    # the probe runs in a process of its own, with the probe's folder as the DAG folder.
+    probe = (
+        "from airflow.dag_processing.dagbag import DagBag; "
+        f"DagBag(dag_folder={str(tmp_path)!r}).get_dag('alert_probe').test()"
+    )
+    subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "AIRFLOW__CORE__DAGS_FOLDER": str(tmp_path)},
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
 
     [alert] = webhook
     assert alert["kind"] == "task_failed"
