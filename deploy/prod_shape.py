@@ -3,8 +3,8 @@ of this host, for a machine without Docker: the api-server, scheduler, dag-proce
 triggerer and a Celery worker (CeleryExecutor over Redis), on a fresh PostgreSQL database for
 Airflow's metadata and another for the warehouse, with the settings of deploy/airflow.env.
 
-    python -m deploy.prod_shape start [--state-dir .prod-shape]
-    python -m deploy.prod_shape start-service airflow-worker   (again after a crash)
+    python -m deploy.prod_shape [--state-dir .prod-shape] start
+    python -m deploy.prod_shape start-service airflow-worker    (again, after a crash)
     python -m deploy.prod_shape stop [--keep-databases]
 
 The state folder holds deployment.json (databases, ports, queue), environment.json and
@@ -13,8 +13,9 @@ logs/<service>.log per service, and the AIRFLOW_HOME. `stop` ends exactly the pr
 pid files are there (and their process trees), after checking that each pid still names the
 process started then, and drops the two databases.
 
-Names are fresh per start (or CITYSTATS_PROD_SHAPE_METADATA_DB / _WAREHOUSE_DB), and so is
-the Celery queue; ports are free ones, so several deployments can share one host.
+Database names are fresh per start (or CITYSTATS_PROD_SHAPE_METADATA_DB / _WAREHOUSE_DB, which
+must not exist yet), and so is the Celery queue; ports are free ones, so several deployments
+can share one host.
 """
 
 from __future__ import annotations
@@ -253,13 +254,19 @@ def _sql_engine(url: str):
     return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
 
 
-def _create_database(deployment: Deployment, name: str) -> None:
+def _create_databases(deployment: Deployment) -> None:
+    """Both databases, new: `stop` drops them, so an existing one is never taken over."""
     from sqlalchemy import text
 
     engine = _sql_engine(f"{deployment.postgres}/postgres")
     try:
         with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{deployment.metadata_db}"'))
+            try:
+                connection.execute(text(f'CREATE DATABASE "{deployment.warehouse_db}"'))
+            except Exception:
+                connection.execute(text(f'DROP DATABASE "{deployment.metadata_db}"'))
+                raise
     finally:
         engine.dispose()
 
@@ -464,7 +471,7 @@ def start(state_dir: Path) -> Deployment:
     environment["CITYSTATS_ADMIN_PASSWORD"] = secrets["ADMIN_PASSWORD"]
     deployment.airflow_home.mkdir()
     _save(deployment, environment)
-    _create_database(deployment, deployment.metadata_db)
+    _create_databases(deployment)
     try:
         initialise(deployment)
         for service in SERVICES:
