@@ -284,12 +284,18 @@ def _drop_databases(deployment: Deployment) -> None:
 
 
 def _forget_queue(deployment: Deployment) -> None:
-    """Drop this deployment's queue from Redis (only its own keys: the index may be shared)."""
+    """Drop this deployment's messages from Redis: its queue, and the messages a killed worker
+    left unacknowledged for it. Only its own keys and entries: the index may be shared."""
     import redis
 
     client = redis.Redis.from_url(f"{deployment.redis}/{deployment.redis_db}")
     try:
         client.delete(deployment.queue, f"_kombu.binding.{deployment.queue}")
+        for tag, entry in client.hgetall("unacked").items():
+            _message, _exchange, routing_key = json.loads(entry)  # kombu's Redis QoS format
+            if routing_key == deployment.queue:
+                client.hdel("unacked", tag)
+                client.zrem("unacked_index", tag)
     finally:
         client.close()
 
