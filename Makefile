@@ -27,6 +27,8 @@ help:
 	@echo "make lint      ruff"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD   run city_daily_report for each date"
 	@echo "make quarterly QUARTER=YYYYQn                 run city_quarterly_report for one quarter"
+	@echo "make prod-shape / prod-shape-stop   Airflow's services on local Postgres and Redis"
+	@echo "make compose-env                    write .env (secrets) for docker-compose.yml"
 
 # The venv is rebuilt whenever the lock file changes; the stamp keeps `make setup` idempotent.
 $(VENV)/.installed: requirements.lock pyproject.toml

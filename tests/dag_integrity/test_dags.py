@@ -77,3 +77,8 @@ def test_dag_file_parses_without_heavy_imports(dag_file):
     )
     heavy = sorted({m for m in loaded for h in HEAVY_MODULES if m == h or m.startswith(h + ".")})
     assert heavy == []
+
+
+def test_daily_dates_publish_one_at_a_time(dagbag):
+    # each date's report charts the series up to it: a backfill must publish in date order
+    assert dagbag.dags["city_daily_report"].max_active_runs == 1
