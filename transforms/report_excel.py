@@ -22,7 +22,7 @@ from datetime import date, datetime, time
 import pandas as pd
 import xlsxwriter
 
-from transforms.daily import MISSING, REJECTED
+from transforms.daily import COUNTY_DAILY_COLUMNS, MISSING, REJECTED
 from transforms.rendering import FORMULA_PREFIXES
 from transforms.report_labels import (
     CITY_TOTAL_LABEL,
@@ -93,22 +93,7 @@ DAILY_COLUMNS = [
     SheetColumn("反映困难\n企业（家）", COUNT, 10),
 ]
 # county_daily columns behind DAILY_COLUMNS[3:]; capacity_pct (percent) is shown as a fraction.
-DAILY_VALUE_COLUMNS = [
-    "enterprises_in_scope",
-    "enterprises_reported",
-    "enterprises_resumed",
-    "resumed_today",
-    "resumption_rate",
-    "key_in_scope",
-    "key_resumed",
-    "employees_total",
-    "employees_on_site",
-    "on_site_rate",
-    "capacity_pct",
-    "mask_shortage",
-    "thermometer_shortage",
-    "difficulties_reported",
-]
+DAILY_VALUE_COLUMNS = COUNTY_DAILY_COLUMNS[4:]
 DIFFICULTY_COLUMNS = [
     SheetColumn("序号", INDEX, 5),
     SheetColumn("县（市、区）", TEXT, 14),

@@ -13,7 +13,7 @@ import pytest
 
 from include.operator_cli import nightly_logical_date
 from tests.alert_receivers import webhook_receiver
-from tests.e2e.tiny_city import CITY_TOML, E1, EAST, NORTH, W1, WEST, Landing
+from tests.e2e.tiny_city import E1, EAST, NORTH, W1, WEST, use_tiny_city
 
 FAILING_DAG = """
 from datetime import datetime
@@ -62,14 +62,7 @@ def test_nightly_run_alerts_the_county_missing_at_cutoff(
 ):
     from tests.conftest import REPO
 
-    config = tmp_path / "city.toml"
-    config.write_text(CITY_TOML, encoding="utf-8")
-    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
-    monkeypatch.setenv("CITYSTATS_LANDING", str(tmp_path / "landing"))
-    monkeypatch.setenv("CITYSTATS_PUBLISH", str(tmp_path / "published"))
-    monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
-    landing = Landing(tmp_path / "landing")
+    landing = use_tiny_city(tmp_path, monkeypatch)
     landing.daily_csv("2020-03-17", EAST, [(E1, True, "2020-03-10", 100, 90, 80, 5, 0, None)])
     landing.daily_csv("2020-03-17", WEST, [(W1, True, "2020-03-16", 200, 100, 50, 0, 1, None)])
 

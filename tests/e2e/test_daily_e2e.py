@@ -12,7 +12,7 @@ import pytest
 from include.daily_pipeline import DAILY, county_daily_table, republish_requests
 from include.operator_cli import nightly_logical_date
 from include.submissions import report_outcomes
-from tests.e2e.tiny_city import CITY, CITY_TOML, E1, E2, EAST, N1, NORTH, W1, W2, WEST, Landing
+from tests.e2e.tiny_city import CITY, E1, E2, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
 
 DAYS = ["2020-03-16", "2020-03-17", "2020-03-18"]
 EAST_0316 = [
@@ -70,14 +70,7 @@ EXPECTED = {
 
 @pytest.fixture
 def city_env(tmp_path, monkeypatch, airflow_db):
-    config = tmp_path / "city.toml"
-    config.write_text(CITY_TOML, encoding="utf-8")
-    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
-    monkeypatch.setenv("CITYSTATS_LANDING", str(tmp_path / "landing"))
-    monkeypatch.setenv("CITYSTATS_PUBLISH", str(tmp_path / "published"))
-    monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
-    landing = Landing(tmp_path / "landing")
+    landing = use_tiny_city(tmp_path, monkeypatch)
     landing.daily_csv("2020-03-16", EAST, EAST_0316)
     landing.daily_csv("2020-03-16", WEST, WEST_GOOD)
     landing.daily_csv("2020-03-16", NORTH, NORTH_0316)

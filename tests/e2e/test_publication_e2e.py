@@ -29,7 +29,19 @@ from include.tables import county_daily, submissions_log
 from include.warehouse import engine_for, read_partition
 from tests.conftest import REPO
 from tests.e2e.test_quarterly_e2e import EAST_Q1, NORTH_Q1, WEST_Q1, land_quarterly
-from tests.e2e.tiny_city import CITY, CITY_TOML, E1, E2, EAST, N1, NORTH, TZ, W1, W2, WEST, Landing
+from tests.e2e.tiny_city import (
+    CITY,
+    E1,
+    E2,
+    EAST,
+    N1,
+    NORTH,
+    TZ,
+    W1,
+    W2,
+    WEST,
+    use_tiny_city,
+)
 from tests.html_checks import PageParts, external_references
 from transforms.analyst_tables import arrow_schema
 
@@ -68,14 +80,7 @@ def published(tmp_path_factory, airflow_db):
     file) and the 2020Q1 quarterly run; yields the publish folder."""
     root = tmp_path_factory.mktemp("city")
     with pytest.MonkeyPatch.context() as patch:
-        config = root / "city.toml"
-        config.write_text(CITY_TOML, encoding="utf-8")
-        patch.setenv("CITYSTATS_CITY_CONFIG", str(config))
-        patch.setenv("CITYSTATS_LANDING", str(root / "landing"))
-        patch.setenv("CITYSTATS_PUBLISH", str(root / "published"))
-        patch.setenv("CITYSTATS_STATE", str(root / "state"))
-        patch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{root / 'warehouse.sqlite'}")
-        landing = Landing(root / "landing")
+        landing = use_tiny_city(root, patch)
         landing.daily_csv("2020-03-16", EAST, EAST_0316)
         landing.daily_csv("2020-03-16", WEST, WEST_DAYS)
         landing.daily_csv("2020-03-16", NORTH, NORTH_0316)

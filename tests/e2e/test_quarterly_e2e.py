@@ -17,7 +17,6 @@ from include.operator_cli import nightly_logical_date
 from tests.conftest import REPO
 from tests.e2e.tiny_city import (
     CITY,
-    CITY_TOML,
     E1,
     E2,
     EAST,
@@ -29,7 +28,7 @@ from tests.e2e.tiny_city import (
     W1,
     W2,
     WEST,
-    Landing,
+    use_tiny_city,
 )
 
 INDUSTRY = {row[0]: row[4] for row in REGISTRY}
@@ -136,14 +135,7 @@ def land_quarterly(
 
 @pytest.fixture
 def city_env(tmp_path, monkeypatch, airflow_db):
-    config = tmp_path / "city.toml"
-    config.write_text(CITY_TOML, encoding="utf-8")
-    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
-    monkeypatch.setenv("CITYSTATS_LANDING", str(tmp_path / "landing"))
-    monkeypatch.setenv("CITYSTATS_PUBLISH", str(tmp_path / "published"))
-    monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
-    return tmp_path, Landing(tmp_path / "landing")
+    return tmp_path, use_tiny_city(tmp_path, monkeypatch)
 
 
 def load_dag(dag_file: str, dag_id: str):

@@ -178,3 +178,15 @@ class Landing:
         )
         os.utime(path, (stamp, stamp))
         return path
+
+
+def use_tiny_city(root: Path, monkeypatch) -> Landing:
+    """Point the city config and every CITYSTATS_* folder at the made-up city under `root`."""
+    config = root / "city.toml"
+    config.write_text(CITY_TOML, encoding="utf-8")
+    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
+    monkeypatch.setenv("CITYSTATS_LANDING", str(root / "landing"))
+    monkeypatch.setenv("CITYSTATS_PUBLISH", str(root / "published"))
+    monkeypatch.setenv("CITYSTATS_STATE", str(root / "state"))
+    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{root / 'warehouse.sqlite'}")
+    return Landing(root / "landing")

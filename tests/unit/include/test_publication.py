@@ -13,7 +13,7 @@ import pytest
 from include import daily_pipeline
 from include.config import load_city_config
 from include.publication import enterprise_difficulties
-from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, Landing
+from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
 
 DAY = "2020-03-17"
 WEST_FIRST = [
@@ -25,14 +25,7 @@ WEST_CORRECTED = [WEST_FIRST[0], (W2, True, "2020-03-01", 40, 20, 100, 0, 0, Non
 
 @pytest.fixture
 def city(tmp_path, monkeypatch):
-    config = tmp_path / "city.toml"
-    config.write_text(CITY_TOML, encoding="utf-8")
-    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
-    monkeypatch.setenv("CITYSTATS_LANDING", str(tmp_path / "landing"))
-    monkeypatch.setenv("CITYSTATS_PUBLISH", str(tmp_path / "published"))
-    monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
-    landing = Landing(tmp_path / "landing")
+    landing = use_tiny_city(tmp_path, monkeypatch)
     landing.daily_csv(DAY, EAST, [(E1, True, "2020-03-10", 100, 90, 80, 5, 0, "口罩不足")])
     landing.daily_csv(DAY, WEST, WEST_FIRST)
     landing.daily_csv(DAY, NORTH, [(N1, False, None, 30, 0, 0, 0, 0, None)])
