@@ -169,13 +169,7 @@ def daily_report_html(
         subheading=f"数据日期 {chinese_date(report_date)} · "
         f"{revision_label(int(table['revision'].max()))}",
         city=city,
-        headline={
-            "counted": len(counted),
-            "counties": len(counties),
-            "late": statuses.count(LATE),
-            "rejected": statuses.count(REJECTED),
-            "missing": statuses.count(MISSING),
-        },
+        headline=_headline(counted, counties, statuses),
         columns=DAILY_TABLE,
         rows=_table_rows(table, statuses),
         city_chart=charts.line_chart_svg(
@@ -333,13 +327,7 @@ def quarterly_report_html(
         f"{revision_label(int(table['revision'].max()))}",
         city=city,
         months=months,
-        headline={
-            "counted": len(counted),
-            "counties": len(counties),
-            "late": statuses.count(LATE),
-            "rejected": statuses.count(REJECTED),
-            "missing": statuses.count(MISSING),
-        },
+        headline=_headline(counted, counties, statuses),
         columns=QUARTERLY_TABLE,
         rows=_table_rows(table, statuses),
         growth_charts=[
@@ -449,3 +437,14 @@ def index_html(
         groups=groups,
         tables=tables,
     )
+
+
+def _headline(counted: list[str], counties: pd.DataFrame, statuses: list[str]) -> dict:
+    """How many counties count, and why the others do not: the headline's status card."""
+    return {
+        "counted": len(counted),
+        "counties": len(counties),
+        "late": statuses.count(LATE),
+        "rejected": statuses.count(REJECTED),
+        "missing": statuses.count(MISSING),
+    }
