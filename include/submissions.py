@@ -23,6 +23,7 @@ from include.tables import publications, submissions_log, validation_findings
 from transforms import readers
 from transforms.daily import ACCEPTED, MISSING, REJECTED
 from transforms.findings import Finding, has_errors
+from transforms.report_labels import SIGNATURE_FIELDS
 from transforms.schema import SOURCE_ROW
 
 EXPECTATIONS = Path(__file__).resolve().parent.parent / "expectations"
@@ -73,6 +74,7 @@ def check_county(kind: SubmissionKind, item: dict) -> dict:
         "on_time": None,
         "rows_path": None,
         "findings": [],
+        "signature": None,
     }
     if files:
         arrived = max(datetime.fromisoformat(f.arrived_at) for f in files)
@@ -83,11 +85,15 @@ def check_county(kind: SubmissionKind, item: dict) -> dict:
             arrived_at=arrived.isoformat(),
             on_time=arrived <= kind.deadline(city, item["period"]),
         )
-        frame, findings = _validated(kind, files, contents, item, settings)
+        parsed, findings = _validated(kind, files, contents, item, settings)
         outcome["findings"] = [f.to_dict() for f in findings]
-        if frame is not None and not has_errors(findings):
+        # TEMPORARY getattr until the reader returns the signature block (lead's part).
+        signature = getattr(parsed, "signature", None)
+        if signature is not None and not signature.is_empty:
+            outcome["signature"] = signature.to_dict()
+        if parsed is not None and not has_errors(findings):
             outcome["outcome"] = ACCEPTED
-            outcome["rows_path"] = _stage_rows(kind, settings, item, frame)
+            outcome["rows_path"] = _stage_rows(kind, settings, item, parsed.frame)
         else:
             outcome["outcome"] = REJECTED
     outcome["error_count"] = sum(f["severity"] == "error" for f in outcome["findings"])
@@ -96,7 +102,8 @@ def check_county(kind: SubmissionKind, item: dict) -> dict:
 
 
 def _validated(kind, files, contents, item, settings):
-    """(frame or None, findings) for a county's files: every problem becomes a finding."""
+    """(the file as read, or None, and findings) for a county's files: every problem becomes
+    a finding."""
     from transforms.validation import run_expectation_suite
 
     if len(files) > 1:
@@ -118,7 +125,7 @@ def _validated(kind, files, contents, item, settings):
     findings += kind.context_findings(
         parsed.frame, item["county_code"], item["period"], load_registry(settings), settings
     )
-    return parsed.frame, [_with_file(f, file_name) for f in findings]
+    return parsed, [_with_file(f, file_name) for f in findings]
 
 
 def _with_file(finding: Finding, file_name: str) -> Finding:
@@ -211,6 +218,7 @@ def _log_rows(kind: SubmissionKind, period: str, outcomes: list[dict]) -> pd.Dat
                 "error_count": o["error_count"],
                 "warning_count": o["warning_count"],
                 "reasons": "\n".join(f["reason"] for f in o["findings"]) or None,
+                **{field: (o["signature"] or {}).get(field) for field in SIGNATURE_FIELDS},
             }
             for o in outcomes
         ]
@@ -287,6 +295,7 @@ def report_outcomes(kind: SubmissionKind, period: str) -> list[dict]:
                 "on_time": None if on_time is None else bool(on_time),
                 "error_count": int(row.get("error_count") or 0),
                 "warning_count": int(row.get("warning_count") or 0),
+                "signature": _signature_of(row),
                 "findings": [
                     _finding_entry(f)
                     for f in findings[findings["county_code"] == county.code].to_dict("records")
@@ -306,6 +315,12 @@ def report_outcomes(kind: SubmissionKind, period: str) -> list[dict]:
             }
         )
     return outcomes
+
+
+def _signature_of(row: dict) -> dict | None:
+    """The signature block as check_county gave it: None when the form had none."""
+    signature = {field: row.get(field) for field in SIGNATURE_FIELDS}
+    return signature if any(v is not None for v in signature.values()) else None
 
 
 def _present(value):

@@ -261,6 +261,14 @@ submissions_log = Table(
     _col("error_count", Integer, "number of failed error rules", COUNT),
     _col("warning_count", Integer, "number of warning rules raised", COUNT),
     _col("reasons", Text, "the reasons of every failed rule, one per line"),
+    # The signature block at the foot of the county's form, as written there: whom the
+    # city office calls about the file. Empty when the form has no such line.
+    _col("unit_head", Text, "head of the reporting unit, from the form's signature block"),
+    _col("statistics_head", Text, "head of statistics, from the form's signature block"),
+    _col("reviewer", Text, "who reviewed the form, from its signature block"),
+    _col("filled_by", Text, "who filled the form, from its signature block"),
+    _col("contact_phone", Text, "contact phone from the form's signature block, as written"),
+    _col("reported_on", Text, "date the form was reported (报出日期 or 填报日期), as written"),
 )
 
 validation_findings = Table(

@@ -24,6 +24,18 @@ STATUS_LABELS = {
 
 CITY_TOTAL_LABEL = "全市合计"
 
+# The signature block at the foot of a county's form (submissions_log columns), in the
+# order forms print it.
+SIGNATURE_LABELS = {
+    "unit_head": "单位负责人",
+    "statistics_head": "统计负责人",
+    "reviewer": "审核人",
+    "filled_by": "填表人",
+    "contact_phone": "联系电话",
+    "reported_on": "报出日期",
+}
+SIGNATURE_FIELDS = tuple(SIGNATURE_LABELS)
+
 COLUMN_LABELS = {
     # shared keys
     "report_date": "数据日期",
@@ -75,6 +87,7 @@ COLUMN_LABELS = {
     "enterprise_id": "统一社会信用代码",
     "enterprise_name": "企业名称",
     "difficulties": "存在困难",
+    **SIGNATURE_LABELS,
 }
 
 
