@@ -104,15 +104,15 @@ def check_county(kind: SubmissionKind, item: dict) -> dict:
 def _validated(kind, files, contents, item, settings):
     """(the file as read, or None, and findings) for a county's files: every problem becomes
     a finding."""
-    from transforms.validation import run_expectation_suite
+    from transforms.validation import apply_explanations, run_expectation_suite
 
     if len(files) > 1:
-        names = ", ".join(f.name for f in files)
+        names = "、".join(f.name for f in files)
         return None, [
             Finding(
                 "ambiguous_submission",
                 "error",
-                f"{len(files)} files for one county and period ({names}): send exactly one",
+                f"同一县（市、区）本期有{len(files)}个文件（{names}），无法确定以哪个为准",
             )
         ]
     file_name = files[0].name
@@ -125,6 +125,7 @@ def _validated(kind, files, contents, item, settings):
     findings += kind.context_findings(
         parsed.frame, item["county_code"], item["period"], load_registry(settings), settings
     )
+    findings = apply_explanations(findings, parsed.frame)
     return parsed, [_with_file(f, file_name) for f in findings]
 
 
@@ -195,12 +196,12 @@ def _stray_files(kind, settings: Settings, city: CityConfig, period: str) -> lis
 def _stray_file_finding(name: str, city: CityConfig) -> Finding:
     prefix = name[:6]
     if prefix in city.retired_codes:
-        why = f"{prefix} is a retired division code, not a county of {city.name}"
+        why = f"{prefix}是已撤销的区划代码，不是{city.name}的县（市、区）"
     elif prefix.isdigit():
-        why = f"{prefix} is not a county code of {city.name}"
+        why = f"{prefix}不是{city.name}的县（市、区）区划代码"
     else:
-        why = "the file name does not start with a six-digit county code"
-    return Finding("file_name_not_a_county", "error", f"file ignored: {why}", file_name=name)
+        why = "文件名不是以六位县（市、区）区划代码开头"
+    return Finding("file_name_not_a_county", "error", f"文件未处理：{why}", file_name=name)
 
 
 def _log_rows(kind: SubmissionKind, period: str, outcomes: list[dict]) -> pd.DataFrame:
@@ -241,6 +242,9 @@ def _finding_rows(kind, period: str, outcomes: list[dict], stray: list[dict]) ->
                 "row_count": f["row_count"],
                 "rows": ", ".join(map(str, f["rows"])) or None,
                 "rule_values": ", ".join(f["values"]) or None,
+                "explanations": json.dumps(f["explanations"], ensure_ascii=False)
+                if f["explanations"]
+                else None,
             }
             for county, f in entries
         ]
@@ -307,7 +311,7 @@ def report_outcomes(kind: SubmissionKind, period: str) -> list[dict]:
         outcomes.append(
             {
                 "county_code": "------",
-                "county_name": "files that belong to no county",
+                "county_name": "不属于任何县（市、区）的文件",
                 "outcome": REJECTED,
                 "error_count": len(stray),
                 "warning_count": 0,
@@ -338,6 +342,7 @@ def _finding_entry(record: dict) -> dict:
         values=tuple(v for v in (record["rule_values"] or "").split(", ") if v),
         row_count=int(record["row_count"] or 0),
         file_name=record["file_name"],
+        explanations=tuple(json.loads(record["explanations"] or "[]")),
     )
     return finding.to_dict()
 

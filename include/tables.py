@@ -284,6 +284,11 @@ validation_findings = Table(
     _col("row_count", Integer, "rows that break the rule", COUNT),
     _col("rows", Text, "source rows (1-based, as in the file), first 20"),
     _col("rule_values", Text, "offending values, first 20"),
+    _col(
+        "explanations",
+        Text,
+        "JSON list of the county's 说明 of each quoted row, when it explains a warning",
+    ),
 )
 
 daily_submission_rows = Table(

@@ -1,14 +1,48 @@
-"""Published files rendered from tables: bytes out, nothing written here."""
+"""Published files rendered from tables: bytes out, nothing written here.
+
+Text that came from a county (enterprise names, difficulties, file names, explanations,
+values quoted in reasons) is made inert here for every format: `plain_text` for all of
+them, then what the format needs on top (markdown escapes here, the spreadsheet formula
+prefix here and in the Excel writer; Jinja escapes the HTML).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 import pandas as pd
 
+from transforms.report_labels import STATUS_LABELS, status_of
+
 # A county's text starting with one of these would run as a formula in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Bidi embeddings, overrides, isolates and marks reorder the text around them where it is
+# shown ("Trojan Source"): a reason or a name could read as something it is not.
+_BIDI_CONTROLS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile(r"[\t\n\v\f\r\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Markdown syntax that inline text could use to become a link, an image, raw HTML, an
+# entity, emphasis, code or a table cell; "." ":" "@" too, because linkifiers turn bare
+# domains, URLs and mail addresses into links. Line-start syntax cannot occur: county
+# text never starts a line of the report.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()<>#!|~&:@.])")
+
+ON_TIME_LABELS = {True: "按时", False: "逾期", None: ""}
+
+
+def plain_text(text: str) -> str:
+    """`text` as one line that shows what it holds: bidi controls dropped, line breaks and
+    tabs shown as a space, any other control character as U+FFFD."""
+    text = _BIDI_CONTROLS.sub("", text)
+    return _CONTROLS.sub("\ufffd", _LINE_BREAKS.sub(" ", text))
+
+
+def markdown_text(text: object) -> str:
+    """Text for a markdown line or table cell that renders as exactly its characters."""
+    return _MARKDOWN_SYNTAX.sub(r"\\\1", plain_text("" if text is None else str(text)))
 
 
 def neutralise_formula(text: object) -> object:
@@ -18,6 +52,11 @@ def neutralise_formula(text: object) -> object:
     return text
 
 
+def spreadsheet_text(text: object) -> object:
+    """County text for a CSV or spreadsheet cell: plain, and never a formula."""
+    return neutralise_formula(plain_text(text)) if isinstance(text, str) else text
+
+
 def table_csv(frame: pd.DataFrame) -> bytes:
     """A published table as UTF-8 CSV: ISO dates, full-precision rates, empty for null."""
     out = frame.copy()
@@ -25,37 +64,57 @@ def table_csv(frame: pd.DataFrame) -> bytes:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d")
         elif out[column].dtype == "str" or out[column].dtype == object:
-            out[column] = out[column].map(neutralise_formula)
+            out[column] = out[column].map(spreadsheet_text)
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def validation_report_json(period: str, outcomes: Sequence[dict]) -> bytes:
+    """Every county's outcome as the pipeline holds it (ids in English, reasons in Chinese),
+    with the Chinese status beside each id."""
+    counties = [
+        {**o, "status_label": STATUS_LABELS[status_of(o["outcome"], o.get("on_time"))]}
+        for o in outcomes
+    ]
     return (
-        json.dumps({"period": period, "counties": list(outcomes)}, ensure_ascii=False, indent=2)
+        json.dumps(
+            {"period": period, "counties": _plain_strings(counties)}, ensure_ascii=False, indent=2
+        )
         + "\n"
     ).encode("utf-8")
 
 
+def _plain_strings(value):
+    if isinstance(value, str):
+        return plain_text(value)
+    if isinstance(value, dict):
+        return {k: _plain_strings(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_strings(v) for v in value]
+    return value
+
+
 def validation_report_markdown(title: str, outcomes: Sequence[dict]) -> bytes:
-    """Every rejection and warning, per county: rule, rows, values."""
-    lines = [f"# {title}", ""]
-    lines += ["| county | status | file | arrived (UTC) | on time | errors | warnings |"]
+    """Every rejection and warning, per county: rule, rows, values, what to do."""
+    lines = [f"# {markdown_text(title)}", ""]
+    lines += ["| 县（市、区） | 报送状态 | 文件 | 送达时间（UTC） | 是否按时 | 错误 | 警告 |"]
     lines += ["|---|---|---|---|---|---|---|"]
     for o in outcomes:
-        on_time = {True: "yes", False: "late", None: ""}[o.get("on_time")]
-        lines.append(
-            f"| {o['county_code']} {o['county_name']} | {o['outcome']} | {o.get('file_name') or ''}"
-            f" | {o.get('arrived_at') or ''} | {on_time} | {o.get('error_count', 0)}"
-            f" | {o.get('warning_count', 0)} |"
-        )
+        cells = [
+            f"{o['county_code']} {o['county_name']}",
+            STATUS_LABELS[status_of(o["outcome"], o.get("on_time"))],
+            o.get("file_name") or "",
+            o.get("arrived_at") or "",
+            ON_TIME_LABELS[o.get("on_time")],
+            o.get("error_count", 0),
+            o.get("warning_count", 0),
+        ]
+        lines.append("| " + " | ".join(markdown_text(c) for c in cells) + " |")
     for o in outcomes:
         if not o.get("findings"):
             continue
-        lines += ["", f"## {o['county_code']} {o['county_name']}: {o['outcome']}", ""]
+        county = markdown_text(f"{o['county_code']} {o['county_name']}")
+        status = STATUS_LABELS[status_of(o["outcome"], o.get("on_time"))]
+        lines += ["", f"## {county}：{status}", ""]
         for finding in o["findings"]:
-            lines.append(f"- **{finding['severity']}** {_escape(finding['reason'])}")
+            lines.append(f"- **{finding['label']}** {markdown_text(finding['reason'])}")
     return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

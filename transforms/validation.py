@@ -8,6 +8,8 @@ same `Finding` shape so the validation report reads as one list.
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 
@@ -16,7 +18,10 @@ from stdnum.cn import uscc
 
 from transforms.daily import in_scope_on
 from transforms.findings import Finding
-from transforms.schema import SOURCE_ROW
+from transforms.schema import DAILY_COLUMNS, QUARTERLY_COLUMNS, SOURCE_ROW
+
+# The county's 说明/备注 of a row, when its file has such a column (the reader adds it).
+EXPLANATION = "explanation"
 
 # A day-over-day change in employees_total this large (relative and absolute)
 # is published as a warning so that typing slips are caught early.
@@ -65,16 +70,23 @@ def _finding_from(result) -> Finding:
     severity = "warning" if str(config.severity).lower().endswith("warning") else "error"
     column = config.kwargs.get("column") or config.kwargs.get("column_B")
     if result.exception_info.get("raised_exception"):
+        # GX's exception text is for the operators; the county is told the rule did not run.
+        logging.getLogger(__name__).warning(
+            "expectation %s could not run: %s",
+            meta.get("rule", config.type),
+            result.exception_info.get("exception_message"),
+        )
         return Finding(
             rule=meta.get("rule", config.type),
             severity="error",
-            message=f"{meta.get('message', config.type)} (could not be checked: "
-            f"{result.exception_info.get('exception_message')})",
+            message=f"{meta.get('message', config.type)}：本条规则未能执行，请与市统计局联系",
             column=column,
         )
     indexed = result.result.get("unexpected_index_list") or []
     rows = [entry[SOURCE_ROW] for entry in indexed]
-    values = [_shown_value(entry, config.kwargs) for entry in indexed]
+    # A missing value needs no quoting: the stem says it is missing.
+    quoted = config.type != "expect_column_values_to_not_be_null"
+    values = [_shown_value(entry, config.kwargs) for entry in indexed] if quoted else []
     return Finding.about_rows(
         meta.get("rule", config.type),
         severity,
@@ -86,18 +98,53 @@ def _finding_from(result) -> Finding:
 
 
 def _shown_value(entry: dict, kwargs: dict) -> str:
+    """A failing row's value; for a rule on two columns both, each named in Chinese."""
     if "column_A" in kwargs:
         a, b = kwargs["column_A"], kwargs["column_B"]
-        return f"{a}={_plain(entry.get(a))}/{b}={_plain(entry.get(b))}"
+        return f"{header(a)} {_plain(entry.get(a))}，{header(b)} {_plain(entry.get(b))}"
     return _plain(entry.get(kwargs.get("column")))
+
+
+EMPTY_VALUE = "空"
 
 
 def _plain(value: object) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return "(empty)"
+        return EMPTY_VALUE
     if isinstance(value, pd.Timestamp):
-        return "(empty)" if pd.isna(value) else value.date().isoformat()
+        return EMPTY_VALUE if pd.isna(value) else value.date().isoformat()
     return str(value)
+
+
+_HEADERS = {c.name: c.chinese for c in (*DAILY_COLUMNS, *QUARTERLY_COLUMNS)}
+
+
+def header(column: str) -> str:
+    """A column as the county's form heads it, without the unit: 产能恢复率, 工业总产值."""
+    return re.sub(r"[(（][^()（）]*[)）]$", "", _HEADERS.get(column, column))
+
+
+def apply_explanations(findings: Sequence[Finding], frame: pd.DataFrame) -> list[Finding]:
+    """Warnings the county has explained in the rows' 说明 column, marked explained with its
+    text (NBS review rules let a county explain a 核实性 check instead of changing the
+    data). Only a warning whose rows are all quoted and all explained is explained: an
+    error is never, and a warning about the file as a whole has no row to explain it in."""
+    if EXPLANATION not in frame.columns:
+        return list(findings)
+    text = frame[EXPLANATION].astype("str").where(frame[EXPLANATION].notna(), "").str.strip()
+    by_row = dict(zip(frame[SOURCE_ROW].astype(int), text, strict=True))
+    explained = []
+    for finding in findings:
+        given = [by_row.get(row, "") for row in finding.rows]
+        if (
+            finding.severity == "warning"
+            and finding.rows
+            and finding.row_count == len(finding.rows)
+            and all(given)
+        ):
+            finding = finding.explained_by(given)
+        explained.append(finding)
+    return explained
 
 
 def identity_findings(
@@ -113,7 +160,7 @@ def identity_findings(
             Finding.about_rows(
                 "enterprise_id_check_character",
                 "error",
-                "enterprise_id fails the GB 32100-2015 check character",
+                "统一社会信用代码的校验码（第18位）不正确（按GB 32100-2015计算）",
                 bad_check[SOURCE_ROW],
                 bad_check["enterprise_id"],
                 column="enterprise_id",
@@ -127,10 +174,10 @@ def identity_findings(
             Finding.about_rows(
                 "enterprise_registered_to_other_county",
                 "error",
-                f"enterprise_id is registered to another county, not {county_code}",
+                f"统一社会信用代码在名录库中属于其他县（市、区），不属于{county_code}",
                 elsewhere[SOURCE_ROW],
                 [
-                    f"{i} ({c})"
+                    f"{i}（名录库中属{c}）"
                     for i, c in zip(elsewhere["enterprise_id"], owner[elsewhere.index], strict=True)
                 ],
                 column="enterprise_id",
@@ -142,7 +189,7 @@ def identity_findings(
             Finding.about_rows(
                 "enterprise_not_in_registry",
                 "warning",
-                "enterprise_id is not in the registry (名录库)",
+                "统一社会信用代码不在名录库中",
                 unknown[SOURCE_ROW],
                 unknown["enterprise_id"],
                 column="enterprise_id",
@@ -154,7 +201,8 @@ def identity_findings(
 def column_equals_findings(
     frame: pd.DataFrame, column: str, expected: str, rule: str, what: str
 ) -> list[Finding]:
-    """Every value of `column` must equal `expected` (the folder's period, the file's county)."""
+    """Every value of `column` must equal `expected` (the folder's period, the file's county);
+    `what` says in Chinese where `expected` comes from."""
     values = frame[column]
     shown = values.dt.strftime("%Y-%m-%d") if hasattr(values, "dt") else values.astype("str")
     wrong = frame[values.notna() & (shown != expected)]
@@ -164,7 +212,7 @@ def column_equals_findings(
         Finding.about_rows(
             rule,
             "error",
-            f"{column} must equal {what} ({expected})",
+            f"{header(column)}应为{what}{expected}",
             wrong[SOURCE_ROW],
             shown[wrong.index],
             column=column,
@@ -185,7 +233,7 @@ def missing_in_scope_findings(
         Finding(
             rule="in_scope_enterprise_missing",
             severity="warning",
-            message=f"{len(absent)} in-scope enterprise(s) of the registry are not in the file",
+            message=f"名录库中本县（市、区）有{len(absent)}家在库企业未在文件中填报",
             column="enterprise_id",
             values=tuple(
                 f"{i} {n}"
@@ -210,14 +258,14 @@ def daily_context_findings(
         "report_date",
         folder_date.isoformat(),
         "report_date_matches_folder",
-        "the date of the folder the file is in",
+        "文件所在文件夹的日期",
     )
     findings += column_equals_findings(
         frame,
         "county_code",
         county_code,
         "county_code_matches_file_name",
-        "the county code the file name starts with",
+        "文件名开头的区县代码",
     )
     findings += identity_findings(frame, county_code, registry)
     findings += missing_in_scope_findings(frame, county_code, registry, folder_date)
@@ -240,7 +288,7 @@ def employee_jump_findings(frame: pd.DataFrame, previous_rows: pd.DataFrame) -> 
         Finding.about_rows(
             "employees_total_day_over_day_jump",
             "warning",
-            "employees_total changed by more than half since the previous day: please confirm",
+            "职工总数与上一日相比变化超过一半",
             jumped[SOURCE_ROW],
             [
                 f"{int(p)}→{int(c)}"
@@ -266,14 +314,14 @@ def quarterly_context_findings(
         "report_quarter",
         folder_quarter,
         "report_quarter_matches_folder",
-        "the quarter of the folder the file is in",
+        "文件所在文件夹的季度",
     )
     findings += column_equals_findings(
         frame,
         "county_code",
         county_code,
         "county_code_matches_file_name",
-        "the county code the file name starts with",
+        "文件名开头的区县代码",
     )
     findings += identity_findings(frame, county_code, registry)
     findings += missing_in_scope_findings(frame, county_code, registry, quarter_end)
@@ -307,8 +355,8 @@ def year_on_year_outlier_findings(frame: pd.DataFrame, current: str, prior: str)
         Finding.about_rows(
             f"{current}_year_on_year_outlier",
             "warning",
-            f"{current} against {prior} changed implausibly (fell by half or more, more than "
-            "doubled, or the prior is 0): please confirm",
+            f"{header(current)}与{header(prior)}相比变化异常（下降一半以上、增长一倍以上，"
+            "或上年同期为0）",
             flagged[SOURCE_ROW],
             [
                 f"{_plain(b)}→{_plain(n)}"

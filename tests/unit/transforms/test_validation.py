@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -120,8 +121,8 @@ def test_each_error_rule_names_itself_and_the_row(rule, row, column, value):
     assert finding.severity == "error"
     assert row in finding.rows
     reason = finding.describe()
-    assert f"[{rule}]" in reason
-    quoted_rows = reason.split("; rows ")[1].split(";")[0].split(", ")
+    assert reason.endswith(f"。［{rule}］")
+    quoted_rows = re.search(r"第([\d、]+)(?:等\d+)?行：", reason).group(1).split("、")
     assert str(row) in quoted_rows
 
 
@@ -148,10 +149,10 @@ def test_an_in_scope_enterprise_missing_from_the_file_is_a_warning_naming_it():
 
 def test_unknown_columns_are_a_warning():
     rows = [r + ",x" for r in GOOD_ROWS]
-    frame_bytes = ("\n".join([HEADER + ",备注", *rows]) + "\n").encode()
+    frame_bytes = ("\n".join([HEADER + ",联系人", *rows]) + "\n").encode()
     findings = read_daily_submission(frame_bytes, f"{COUNTY}.csv").findings
     assert [(f.rule, f.severity) for f in findings] == [("unknown_columns", "warning")]
-    assert "备注" in findings[0].describe()
+    assert "联系人" in findings[0].describe()
 
 
 def test_a_day_over_day_jump_in_staff_is_a_warning_with_both_values():
