@@ -76,8 +76,9 @@ def counties_landed_or_cutoff_passed(report_date: str, now: datetime | None = No
     cutoff = local_deadline(date.fromisoformat(report_date), city.schedule.missing_cutoff, city.tz)
     if (now or datetime.now(UTC)) >= cutoff:
         return True
-    files = storage.list_landed_files(Settings.from_env().landing, DAILY.name, report_date)
-    return all(any(f.name.startswith(code) for f in files) for code in city.county_codes)
+    # A refused entry counts as landed: the county did send, and is told why it is refused.
+    names = storage.scan_landing(Settings.from_env().landing, DAILY.name, report_date).names
+    return all(any(name.startswith(code) for name in names) for code in city.county_codes)
 
 
 def discover_daily_submissions(report_date: str) -> list[dict]:

@@ -1,10 +1,14 @@
 """Files in and out: the landing zone (any fsspec URL), the state folder and atomic publication.
 
 The landing zone is read through Airflow's `ObjectStoragePath`, so a bucket URL
-works as well as a folder. Publication is local and atomic: each version of a
-period's folder is written in full beside the published one, then a symlink is
-swapped in one `rename`, so a reader never sees a half-written folder and the
-previous version stays readable until the new one is complete.
+works as well as a folder. Counties write into it, so nothing in it is trusted: an entry
+that is a symbolic link, is not a regular file, resolves outside the landing zone or has
+control characters in its name is listed as refused and never opened (`scan_landing`).
+
+Publication is local and atomic: each version of a period's folder is written in full
+beside the published one, then a symlink is swapped in one `rename`, so a reader never
+sees a half-written folder and the previous version stays readable until the new one is
+complete.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 VERSIONS_FOLDER = ".versions"
+LOCAL_PROTOCOLS = ("file", "local")
 
 
 @dataclass(frozen=True)
@@ -39,26 +46,150 @@ def landing_path(landing: str, *parts: str):
     return path
 
 
-def list_landed_files(landing: str, *parts: str) -> list[LandedFile]:
-    """Files directly inside landing/<parts...>, sorted by name; none if the folder is absent."""
+@dataclass(frozen=True)
+class RefusedEntry:
+    """A landing entry that is never opened, and the rule it breaks."""
+
+    name: str  # as `shown_name` writes it: safe to log, store and publish
+    rule: str
+    problem: str  # Chinese, for the county
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LandingFolder:
+    files: tuple[LandedFile, ...]  # safe to read, sorted by name
+    refused: tuple[RefusedEntry, ...]  # sorted by name
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every entry a county sent, read or refused."""
+        return tuple(f.name for f in self.files) + tuple(e.name for e in self.refused)
+
+
+# (rule, problem) of each kind of refused entry
+SYMLINK = ("landing_entry_is_symlink", "是符号链接（快捷方式）而不是文件本身，未被读取")
+OUTSIDE = (
+    "landing_entry_outside_landing_zone",
+    "实际位于收件目录之外（在链接到别处的文件夹里），未被读取",
+)
+NOT_A_FILE = ("landing_entry_not_a_file", "不是普通文件，未被读取")
+UNSAFE_NAME = (
+    "file_name_has_control_characters",
+    r"文件名含有换行符、制表符等控制字符或无法识别的字节（此处以 \n、\t、\xff 等形式显示），"
+    "未被读取",
+)
+
+# Characters a name must not carry: controls (newline, tab, escape), format characters
+# (bidi overrides, zero-width), lone surrogates (bytes that are not UTF-8, as the OS
+# decodes them) and line/paragraph separators. Each would break a log line, a CSV row or
+# a report line, or make the name read as something it is not.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_NAMED_ESCAPES = {"\n": r"\n", "\t": r"\t", "\r": r"\r"}
+
+
+def shown_name(name: str) -> str:
+    r"""`name` on one line as it is: each unsafe character written as an escape (`\n`,
+    `\x1b`, `\u202e`, and `\xff` for a byte of the name that is not UTF-8)."""
+    return "".join(_escaped(char) for char in name)
+
+
+def _escaped(char: str) -> str:
+    if unicodedata.category(char) not in _UNSAFE_CATEGORIES:
+        return char
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def scan_landing(landing: str, *parts: str) -> LandingFolder:
+    """The entries directly inside landing/<parts...>, split into files safe to read and
+    refused entries; hidden entries and plain sub-folders are not submissions."""
     folder = landing_path(landing, *parts)
     if not folder.exists():
-        return []
-    files = []
+        return LandingFolder((), ())
+    root = _local_root(landing)
+    files, refused = [], []
     for entry in folder.iterdir():
-        if not entry.is_file() or entry.name.startswith("."):
+        if entry.name.startswith("."):
             continue
-        status = entry.stat()
-        arrived = datetime.fromtimestamp(status.st_mtime, tz=UTC).isoformat(timespec="seconds")
-        files.append(LandedFile(entry.name, str(entry), int(status.st_size), arrived))
-    return sorted(files, key=lambda f: f.name)
+        name = shown_name(entry.name)
+        if name != entry.name:
+            refused.append(RefusedEntry(name, *UNSAFE_NAME))
+            continue
+        if root is None:
+            # Symbolic links and "outside" exist only on a local disk: in an object store
+            # every key under the prefix is an object in the bucket.
+            if entry.is_file():
+                status = entry.stat()
+                files.append(_landed(entry, status.st_size, status.st_mtime))
+            continue
+        problem, status = _local_problem(Path(entry.path), root)
+        if problem is not None:
+            refused.append(RefusedEntry(name, *problem))
+        elif status is not None:
+            files.append(_landed(entry, status.st_size, status.st_mtime))
+    return LandingFolder(
+        tuple(sorted(files, key=lambda f: f.name)), tuple(sorted(refused, key=lambda e: e.name))
+    )
+
+
+def list_landed_files(landing: str, *parts: str) -> list[LandedFile]:
+    """Files safe to read directly inside landing/<parts...>, sorted by name; none if the
+    folder is absent."""
+    return list(scan_landing(landing, *parts).files)
+
+
+def _local_root(landing: str) -> Path | None:
+    """The landing zone's real folder on this machine; None when it is an object store."""
+    root = landing_path(landing)
+    return Path(root.path).resolve() if root.protocol in LOCAL_PROTOCOLS else None
+
+
+def _local_problem(path: Path, root: Path) -> tuple[tuple[str, str] | None, os.stat_result | None]:
+    """(why the entry is refused, or None; its status when it is a file to read).
+    `lstat`, not `stat`: the entry itself is judged, never what a link points to."""
+    try:
+        status = path.lstat()
+    except FileNotFoundError:  # taken back while the folder was being listed
+        return None, None
+    if stat.S_ISLNK(status.st_mode):
+        return SYMLINK, None
+    if stat.S_ISDIR(status.st_mode):
+        return None, None
+    if not stat.S_ISREG(status.st_mode):
+        return NOT_A_FILE, None
+    if not path.resolve().is_relative_to(root):
+        return OUTSIDE, None
+    return None, status
+
+
+def _landed(entry, size: int, mtime: float) -> LandedFile:
+    arrived = datetime.fromtimestamp(mtime, tz=UTC).isoformat(timespec="seconds")
+    return LandedFile(entry.name, str(entry), int(size), arrived)
 
 
 def read_landed(uri: str, max_bytes: int | None = None) -> bytes:
-    """The file's bytes; with `max_bytes`, at most that many plus one (enough to see it is over)."""
+    """The file's bytes; with `max_bytes`, at most that many plus one (enough to see it is over).
+
+    A local file is opened without following a link and must be a regular file, so an
+    entry swapped for a link or a pipe after `scan_landing` listed it is still not read.
+    """
     from airflow.sdk import ObjectStoragePath
 
-    with ObjectStoragePath(uri).open("rb") as handle:
+    path = ObjectStoragePath(uri)
+    if path.protocol not in LOCAL_PROTOCOLS:
+        with path.open("rb") as handle:
+            return handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    descriptor = os.open(path.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"{shown_name(path.path)} is not a regular file")
         return handle.read() if max_bytes is None else handle.read(max_bytes + 1)
 
 

@@ -46,15 +46,17 @@ class SubmissionKind:
 
 
 def discover(kind: SubmissionKind, period: str) -> list[dict]:
-    """The period's files, grouped by county: one work item per configured county."""
+    """The period's landing entries, grouped by county: one work item per configured county.
+    `files` are safe to read; `refused` are entries never opened (see `storage.scan_landing`)."""
     city, settings = load_city_config(), Settings.from_env()
-    files = storage.list_landed_files(settings.landing, kind.name, period)
+    landed = storage.scan_landing(settings.landing, kind.name, period)
     return [
         {
             "period": period,
             "county_code": county.code,
             "county_name": county.name,
-            "files": [f.to_dict() for f in files if f.name.startswith(county.code)],
+            "files": [f.to_dict() for f in landed.files if f.name.startswith(county.code)],
+            "refused": [e.to_dict() for e in landed.refused if e.name.startswith(county.code)],
         }
         for county in city.counties
     ]
@@ -64,6 +66,7 @@ def check_county(kind: SubmissionKind, item: dict) -> dict:
     """Read and validate one county's submission; stage its rows if accepted."""
     city, settings = load_city_config(), Settings.from_env()
     files = [storage.LandedFile(**f) for f in item["files"]]
+    refused = [storage.RefusedEntry(**e) for e in item["refused"]]
     outcome = {
         "county_code": item["county_code"],
         "county_name": item["county_name"],
@@ -75,37 +78,63 @@ def check_county(kind: SubmissionKind, item: dict) -> dict:
         "rows_path": None,
         "findings": [],
         "signature": None,
+        "error_count": 0,
+        "warning_count": 0,
     }
+    if not files and not refused:
+        return outcome
+    contents = _read_files(files, settings)
+    outcome.update(
+        file_name=", ".join([*(f.name for f in files), *(e.name for e in refused)]),
+        content_sha256=_fingerprint(contents, refused),
+    )
+    parsed, findings = None, [refused_finding(e) for e in refused]
     if files:
         arrived = max(datetime.fromisoformat(f.arrived_at) for f in files)
-        contents = [storage.read_landed(f.uri, settings.max_file_bytes) for f in files]
         outcome.update(
-            file_name=", ".join(f.name for f in files),
-            content_sha256=storage.sha256_hex(b"".join(contents)),
             arrived_at=arrived.isoformat(),
             on_time=arrived <= kind.deadline(city, item["period"]),
         )
-        parsed, findings = _validated(kind, files, contents, item, settings)
-        outcome["findings"] = [f.to_dict() for f in findings]
-        # TEMPORARY getattr until the reader returns the signature block (lead's part).
-        signature = getattr(parsed, "signature", None)
-        if signature is not None and not signature.is_empty:
-            outcome["signature"] = signature.to_dict()
-        if parsed is not None and not has_errors(findings):
-            outcome["outcome"] = ACCEPTED
-            outcome["rows_path"] = _stage_rows(kind, settings, item, parsed.frame)
-        else:
-            outcome["outcome"] = REJECTED
-    outcome["error_count"] = sum(f["severity"] == "error" for f in outcome["findings"])
-    outcome["warning_count"] = sum(f["severity"] == "warning" for f in outcome["findings"])
+        parsed, file_findings = _validated(kind, files, contents, item, settings)
+        findings += file_findings
+    outcome.update(verdict(parsed, findings))
+    if outcome["outcome"] == ACCEPTED:
+        outcome["rows_path"] = _stage_rows(kind, settings, item, parsed.frame)
     return outcome
+
+
+def verdict(parsed: readers.ReadResult | None, findings: list[Finding]) -> dict:
+    """The part of a county's outcome its checks decide: accepted or rejected, every finding,
+    the signature block of its form."""
+    signature = getattr(parsed, "signature", None)
+    accepted = parsed is not None and not has_errors(findings)
+    return {
+        "outcome": ACCEPTED if accepted else REJECTED,
+        "findings": [f.to_dict() for f in findings],
+        "signature": None if signature is None or signature.is_empty else signature.to_dict(),
+        "error_count": sum(f.severity == "error" for f in findings),
+        "warning_count": sum(f.severity == "warning" for f in findings),
+    }
+
+
+def refused_finding(entry: storage.RefusedEntry) -> Finding:
+    return Finding(entry.rule, "error", entry.problem, file_name=entry.name)
+
+
+def _read_files(files: list[storage.LandedFile], settings: Settings) -> list[bytes]:
+    return [storage.read_landed(f.uri, settings.max_file_bytes) for f in files]
+
+
+def _fingerprint(contents: list[bytes], refused: list[storage.RefusedEntry]) -> str:
+    """What tells one landing of a county's entries from another: the bytes of its files,
+    and the names of the entries that are never read."""
+    names = "".join(f"\0{e.name}" for e in refused).encode()
+    return storage.sha256_hex(b"".join(contents) + names)
 
 
 def _validated(kind, files, contents, item, settings):
     """(the file as read, or None, and findings) for a county's files: every problem becomes
     a finding."""
-    from transforms.validation import apply_explanations, run_expectation_suite
-
     if len(files) > 1:
         names = "、".join(f.name for f in files)
         return None, [
@@ -115,15 +144,32 @@ def _validated(kind, files, contents, item, settings):
                 f"同一县（市、区）本期有{len(files)}个文件（{names}），无法确定以哪个为准",
             )
         ]
-    file_name = files[0].name
+    return check_submission(
+        kind, files[0].name, contents[0], item["county_code"], item["period"], settings
+    )
+
+
+def check_submission(
+    kind: SubmissionKind,
+    file_name: str,
+    content: bytes,
+    county_code: str,
+    period: str,
+    settings: Settings,
+) -> tuple[readers.ReadResult | None, list[Finding]]:
+    """(the file as read, or None, and its findings): the reader, the GX suite and the
+    registry rules on one file. The mapped check task runs it on a county's landed file;
+    `make check` on a file before it is sent."""
+    from transforms.validation import apply_explanations, run_expectation_suite
+
     try:
-        parsed = kind.read(contents[0], file_name, settings.max_file_bytes)
+        parsed = kind.read(content, file_name, settings.max_file_bytes)
     except readers.UnreadableFile as problem:
         return None, [Finding("unreadable_file", "error", problem.problem, file_name=file_name)]
     findings = list(parsed.findings)
     findings += run_expectation_suite(parsed.frame, load_suite(kind))
     findings += kind.context_findings(
-        parsed.frame, item["county_code"], item["period"], load_registry(settings), settings
+        parsed.frame, county_code, period, load_registry(settings), settings
     )
     findings = apply_explanations(findings, parsed.frame)
     return parsed, [_with_file(f, file_name) for f in findings]
@@ -184,13 +230,17 @@ def stage(kind: SubmissionKind, period: str, outcomes: list[dict]) -> None:
 
 
 def _stray_files(kind, settings: Settings, city: CityConfig, period: str) -> list[dict]:
-    """Files of the period that belong to no configured county (retired codes, bad names)."""
-    files = storage.list_landed_files(settings.landing, kind.name, period)
-    return [
-        _stray_file_finding(f.name, city).to_dict()
-        for f in files
-        if not f.name.startswith(city.county_codes)
+    """Entries of the period that belong to no configured county (retired codes, bad names)."""
+    landed = storage.scan_landing(settings.landing, kind.name, period)
+    stray = [
+        _stray_file_finding(f.name, city) for f in landed.files if not _of_a_county(f.name, city)
     ]
+    stray += [refused_finding(e) for e in landed.refused if not _of_a_county(e.name, city)]
+    return [f.to_dict() for f in stray]
+
+
+def _of_a_county(name: str, city: CityConfig) -> bool:
+    return name.startswith(city.county_codes)
 
 
 def _stray_file_finding(name: str, city: CityConfig) -> Finding:
@@ -255,15 +305,17 @@ def _quarantine(kind, settings: Settings, period: str, outcomes: list[dict]) -> 
     folder = Path(settings.state) / "quarantine" / kind.name / period
     if folder.exists():
         shutil.rmtree(folder)
-    landed = {f.name: f for f in storage.list_landed_files(settings.landing, kind.name, period)}
+    # Only files safe to read are copied: a refused entry (a link, a name with control
+    # characters) is named in reasons.txt and never opened.
+    landed = storage.scan_landing(settings.landing, kind.name, period).files
     for o in outcomes:
         if o["outcome"] != REJECTED:
             continue
         target = folder / o["county_code"]
         target.mkdir(parents=True)
-        for name in (o["file_name"] or "").split(", "):
-            if name in landed:
-                (target / name).write_bytes(storage.read_landed(landed[name].uri))
+        for file in landed:
+            if file.name.startswith(o["county_code"]):
+                (target / file.name).write_bytes(storage.read_landed(file.uri))
         reasons = "\n".join(f["reason"] for f in o["findings"]) + "\n"
         (target / "reasons.txt").write_text(reasons, encoding="utf-8")
 
@@ -408,11 +460,14 @@ def changed_periods(kind: SubmissionKind, first: str, before: str) -> dict[str, 
 
 
 def landed_fingerprints(kind, settings: Settings, city: CityConfig, period: str) -> dict:
-    """county code -> sha256 of its files' content as landed now (None when absent)."""
-    files = storage.list_landed_files(settings.landing, kind.name, period)
+    """county code -> the fingerprint check_county logs for its entries as landed now (None
+    when there are none)."""
+    landed = storage.scan_landing(settings.landing, kind.name, period)
     fingerprints = {}
     for code in city.county_codes:
-        mine = [f for f in files if f.name.startswith(code)]
-        contents = [storage.read_landed(f.uri, settings.max_file_bytes) for f in mine]
-        fingerprints[code] = storage.sha256_hex(b"".join(contents)) if mine else None
+        files = [f for f in landed.files if f.name.startswith(code)]
+        refused = [e for e in landed.refused if e.name.startswith(code)]
+        fingerprints[code] = (
+            _fingerprint(_read_files(files, settings), refused) if files or refused else None
+        )
     return fingerprints
