@@ -22,8 +22,8 @@ from datetime import date, datetime, time
 import pandas as pd
 import xlsxwriter
 
-from transforms.daily import COUNTY_DAILY_COLUMNS, MISSING, REJECTED
-from transforms.rendering import FORMULA_PREFIXES
+from transforms.daily import ACCEPTED, COUNTY_DAILY_COLUMNS, MISSING, REJECTED
+from transforms.rendering import FORMULA_PREFIXES, plain_text
 from transforms.report_labels import (
     CITY_TOTAL_LABEL,
     LATE,
@@ -266,7 +266,8 @@ def quarterly_workbook(
 
 
 def _submission_note(table: pd.DataFrame, outcomes: Sequence[dict]) -> str:
-    """Which counties are not counted (missing, rejected) and which were late."""
+    """Which counties are not counted (missing, rejected), which were late, and which
+    counted counties' files raised warnings."""
     names = dict(zip(table["county_code"], table["county_name"], strict=True))
     by_status: dict[str, list[str]] = {}
     for o in outcomes:
@@ -284,7 +285,25 @@ def _submission_note(table: pd.DataFrame, outcomes: Sequence[dict]) -> str:
         reason = "（退回原因见校验报告）" if by_status.get(REJECTED) else ""
         sentences.append("；".join(uncounted) + f"，未计入合计{reason}")
     sentences += [f"{late}（已计入合计）" for late in listed(LATE, "逾期报送")]
-    return "；".join(sentences) + "。" if sentences else "各县（市、区）均已按时报送。"
+    submitted = "；".join(sentences) + "。" if sentences else "各县（市、区）均已按时报送。"
+    return submitted + _warning_note(names, outcomes)
+
+
+def _warning_note(names: dict[str, str], outcomes: Sequence[dict]) -> str:
+    """Counted counties whose file raised warnings the county has still to confirm, and
+    those whose warnings the county explained in the rows' 说明 column."""
+    pending, explained = [], []
+    for o in outcomes:
+        if o["county_code"] not in names or o["outcome"] != ACCEPTED:
+            continue
+        warnings = [f for f in o["findings"] if f["severity"] == "warning"]
+        if any(not f["explained"] for f in warnings):
+            pending.append(names[o["county_code"]])
+        if any(f["explained"] for f in warnings):
+            explained.append(names[o["county_code"]])
+    parts = [f"有警告待县区核实：{'、'.join(pending)}"] if pending else []
+    parts += [f"有警告已由县区说明：{'、'.join(explained)}"] if explained else []
+    return "；".join(parts) + "（警告及说明见校验报告）。" if parts else ""
 
 
 def _workbook(title: str, data_day: date, sheets: Sequence[OfficialSheet]) -> bytes:
@@ -410,7 +429,7 @@ def _write_cell(worksheet, row: int, column: int, kind: str, value, formats, bol
         worksheet.write_number(row, column, float(value), formats[kind, bold])
     else:
         # Always a string cell; county text that could run as a formula gets the quote prefix.
-        text = str(value)
+        text = plain_text(str(value))
         kind = COUNTY_TEXT if text.startswith(FORMULA_PREFIXES) else kind
         worksheet.write_string(row, column, text, formats[kind, bold])
 

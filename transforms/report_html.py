@@ -21,6 +21,8 @@ import pandas as pd
 
 from transforms import charts
 from transforms.daily import ACCEPTED, MISSING, REJECTED
+from transforms.findings import SEVERITY_LABELS
+from transforms.rendering import plain_text
 from transforms.report_excel import daily_report_title, quarterly_report_title
 from transforms.report_labels import (
     CITY_TOTAL_LABEL,
@@ -36,7 +38,6 @@ from transforms.report_labels import (
 
 # Rules that stop a file before the expectation suite can run on it.
 FILE_LEVEL_RULES = {"unreadable_file", "ambiguous_submission"}
-SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 PUBLICATION_KINDS = {
     "daily": "复工复产日报",
     "quarterly": "规上工业产值季报",
@@ -121,9 +122,18 @@ def show(value, kind: str) -> str:
     return str(value)
 
 
+def _inert(value):
+    """Every value a page shows, before Jinja escapes it: text without control or bidi
+    characters. Markup (the charts, the page's own) is the pipeline's and passes."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return plain_text(value)
+    return value
+
+
 _ENVIRONMENT = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True,
+    finalize=_inert,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -369,7 +379,8 @@ def data_quality_html(
             if not _suite_ran(o):
                 cells.append({"result": "not_run", "text": "—"})
             elif found:
-                cells.append({"result": found[0]["severity"], "text": f"{found[0]['row_count']}"})
+                result = "explained" if found[0]["explained"] else found[0]["severity"]
+                cells.append({"result": result, "text": f"{found[0]['row_count']}"})
             else:
                 cells.append({"result": "passed", "text": "✓"})
         matrix.append({**rule, "cells": cells})

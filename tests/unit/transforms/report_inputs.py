@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from transforms.daily import COUNTY_DAILY_COLUMNS
+from transforms.findings import Finding
 from transforms.quarterly import COUNTY_QUARTERLY_COLUMNS
 
 CITY_NAME = "示例市"
@@ -16,6 +17,11 @@ NAMES = {EAST: "东区", WEST: "西区", NORTH: "北区", CITY: CITY_NAME}
 DAY = date(2020, 3, 17)
 FORMULA = '=HYPERLINK("http://x","y")'
 MARKUP = "<script>alert(1)</script>缺口罩"
+# A county's explanation that would reorder the text around it (a bidi override), ring a
+# bell, break a line, and turn into a link and an image in markdown.
+HOSTILE_EXPLANATION = (
+    "新线\u202e投产\u202c\x07\n[详情](http://x.example) ![图](http://x.example/a.png)"
+)
 
 N = None
 # status, in scope, reported, resumed, today, key in scope, key resumed, staff, on site,
@@ -87,8 +93,19 @@ def daily_history(days: int = 5) -> pd.DataFrame:
     return pd.concat([history, daily_table()], ignore_index=True)
 
 
+# The signature block at the foot of 东区's form: the person the city office calls.
+EAST_SIGNATURE = {
+    "unit_head": "王局长",
+    "statistics_head": "李科长",
+    "reviewer": None,
+    "filled_by": "张小红",
+    "contact_phone": "0751-8888123",
+    "reported_on": "2020年3月17日",
+}
+
+
 def outcomes() -> list[dict]:
-    def outcome(code, status, file_name, on_time, findings=()):
+    def outcome(code, status, file_name, on_time, findings=(), signature=None):
         return {
             "county_code": code,
             "county_name": NAMES[code],
@@ -100,29 +117,43 @@ def outcomes() -> list[dict]:
             "error_count": sum(f["severity"] == "error" for f in findings),
             "warning_count": sum(f["severity"] == "warning" for f in findings),
             "findings": list(findings),
+            "signature": signature,
         }
 
-    over_total = {
-        "rule": "employees_on_site_not_above_total",
-        "severity": "error",
-        "row_count": 1,
-        "file_name": "990103.csv",
-        "reason": "990103.csv: [employees_on_site_not_above_total] on site above total; rows 2",
-    }
-    stray = {
-        "rule": "file_name_not_a_county",
-        "severity": "error",
-        "row_count": 0,
-        "file_name": "990199_retired.csv",
-        "reason": "990199_retired.csv: [file_name_not_a_county] file ignored: retired",
-    }
+    over_total = Finding.about_rows(
+        "employees_on_site_not_above_total",
+        "error",
+        "在岗人数大于职工总数",
+        [2],
+        ["在岗人数 260，职工总数 242"],
+        file_name="990103.csv",
+    ).to_dict()
+    stray = Finding(
+        "file_name_not_a_county",
+        "error",
+        "文件未处理：990199是已撤销的区划代码，不是示例市的县（市、区）",
+        file_name="990199_retired.csv",
+    ).to_dict()
+    explained = (
+        Finding.about_rows(
+            "capacity_pct_over_100",
+            "warning",
+            "产能恢复率超过100%",
+            [5],
+            ["120"],
+            "capacity_pct",
+            "990102.csv",
+        )
+        .explained_by([HOSTILE_EXPLANATION])
+        .to_dict()
+    )
     return [
-        outcome(EAST, "accepted", "990102.csv", False),
+        outcome(EAST, "accepted", "990102.csv", False, [explained], EAST_SIGNATURE),
         outcome(WEST, "rejected", "990103.csv", True, [over_total]),
         outcome(NORTH, "missing", None, None),
         {
             "county_code": "------",
-            "county_name": "files that belong to no county",
+            "county_name": "不属于任何县（市、区）的文件",
             "outcome": "rejected",
             "error_count": 1,
             "warning_count": 0,

@@ -13,8 +13,13 @@ from tests.html_checks import PageParts, external_references
 from tests.unit.transforms.report_inputs import (
     CITY_NAME,
     DAY,
+    EAST,
+    EAST_SIGNATURE,
     FORMULA,
+    HOSTILE_EXPLANATION,
     MARKUP,
+    NORTH,
+    WEST,
     completeness_log,
     daily_history,
     daily_table,
@@ -35,6 +40,10 @@ SUITE = json.loads(
     (Path(__file__).resolve().parents[3] / "expectations/daily_submission.json").read_text("utf-8")
 )
 LINKS = [FileLink("county_daily.csv", "县区日表 CSV"), FileLink("../../index.html", "发布目录")]
+RECEIPTS = {
+    code: [FileLink(f"receipts/{code}.html", "回执"), FileLink(f"receipts/{code}.txt", "文本")]
+    for code in (EAST, WEST, NORTH)
+}
 
 
 def daily_page() -> str:
@@ -48,6 +57,7 @@ def daily_page() -> str:
         completeness_log(history, outcomes()),
         difficulties(),
         LINKS,
+        RECEIPTS,
     ).decode("utf-8")
 
 
@@ -73,6 +83,28 @@ def test_county_text_is_escaped_not_run():
     assert FORMULA in "".join(parts.text) and MARKUP in "".join(parts.text)
 
 
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
+
+
+def test_an_explained_warning_reads_as_explained_with_the_countys_text():
+    page = daily_page()
+    text = " ".join(PageParts(page).text)
+    assert '<span class="tag tag-explained">已说明</span>' in page
+    assert "990102.csv：第5行：产能恢复率超过100%（120），已说明：“新线投产" in text
+    assert "请核实" not in text.split("990102.csv：")[1].split("［")[0]
+
+
+def test_no_control_or_bidi_character_of_a_county_reaches_a_page():
+    assert "\u202e" in HOSTILE_EXPLANATION and "\x07" in HOSTILE_EXPLANATION
+    for page in (
+        daily_page(),
+        data_quality_html("数据质量", "2020年3月17日", SUITE, outcomes(), LINKS[0]).decode(),
+    ):
+        assert not any(c in page for c in BIDI_CONTROLS)
+        assert "\x07" not in page and "新线投产\ufffd [详情](http://x.example)" in page
+        assert "http://x.example" not in " ".join(PageParts(page).urls)
+
+
 def test_daily_report_headline_table_chart_and_grid():
     page = daily_page()
     text = " ".join(PageParts(page).text)
@@ -96,15 +128,20 @@ def test_daily_report_is_the_same_bytes_for_the_same_data():
     assert daily_page() == daily_page()
 
 
-def test_quarterly_report_shows_yi_yuan_and_growth():
-    page = quarterly_report_html(
+def quarterly_page() -> str:
+    return quarterly_report_html(
         CITY_NAME,
         "2020Q2",
         quarterly_table(),
         outcomes(),
         completeness_log(daily_history(), outcomes()).assign(period="2020Q2"),
         LINKS,
+        RECEIPTS,
     ).decode("utf-8")
+
+
+def test_quarterly_report_shows_yi_yuan_and_growth():
+    page = quarterly_page()
     text = " ".join(PageParts(page).text)
     assert external_references(page) == []
     assert "示例市规上工业产值统计表" in text and "2020年第二季度" in text
@@ -119,6 +156,9 @@ def test_data_quality_page_marks_each_rule_per_county():
     row = re.search(r"employees_on_site_not_above_total<span.*?</tr>", page, re.S).group(0)
     marks = re.findall(r'class="mark result-(\w+)">([^<]*)<', row)
     assert marks == [("passed", "✓"), ("error", "1"), ("not_run", "—")]
+    row = re.search(r"capacity_pct_over_100<span.*?</tr>", page, re.S).group(0)
+    marks = re.findall(r'class="mark result-(\w+)">([^<]*)<', row)
+    assert marks == [("explained", "1"), ("passed", "✓"), ("not_run", "—")]
     assert external_references(page) == []
 
 
@@ -147,3 +187,19 @@ def test_missing_values_show_as_a_dash(kind):
     from transforms.report_html import show
 
     assert show(None, kind) == "—"
+
+
+def test_completeness_names_whom_to_call_and_links_each_receipt():
+    for page in (daily_page(), quarterly_page()):
+        section = page.split("<h2>报送完整性</h2>")[1].split("<h2>")[0]
+        rows = re.findall(r"<tr><td class=\"name\">(.*?)</tr>", section, re.S)
+        assert [re.match(r"[^<]+", row).group(0) for row in rows] == ["东区", "西区", "北区"]
+        east = " ".join(PageParts(rows[0]).text)
+        for field in ("filled_by", "contact_phone", "reported_on", "statistics_head"):
+            assert EAST_SIGNATURE[field] in east, field
+        assert "—" in east  # 审核人 left blank on the form
+        urls = PageParts(section).urls
+        for code in (EAST, WEST, NORTH):
+            assert f"receipts/{code}.html" in urls and f"receipts/{code}.txt" in urls
+        findings = page.split("<h2>校验发现")[1].split("<h2>")[0]
+        assert f'<a href="receipts/{WEST}.html">回执</a></h3>' in findings
