@@ -8,7 +8,7 @@ included); links are relative, so a publication folder can be copied as it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from transforms.report_labels import (
     CITY_TOTAL_LABEL,
     COLUMN_LABELS,
     LATE,
+    SIGNATURE_LABELS,
     STATUS_LABELS,
     chinese_date,
     chinese_quarter,
@@ -38,6 +39,18 @@ from transforms.report_labels import (
 
 # Rules that stop a file before the expectation suite can run on it.
 FILE_LEVEL_RULES = {"unreadable_file", "ambiguous_submission"}
+# The signature lines the reports show, the ones the office calls first leading.
+CONTACT_COLUMNS = [
+    {"name": name, "label": SIGNATURE_LABELS[name]}
+    for name in (
+        "filled_by",
+        "contact_phone",
+        "reported_on",
+        "statistics_head",
+        "reviewer",
+        "unit_head",
+    )
+]
 PUBLICATION_KINDS = {
     "daily": "复工复产日报",
     "quarterly": "规上工业产值季报",
@@ -58,6 +71,7 @@ class IndexEntry:
     revision: int
     published_at: datetime
     links: Sequence[FileLink]
+    receipts: Sequence[FileLink] = ()  # one per county, labelled with its name
 
 
 @dataclass(frozen=True)
@@ -148,7 +162,7 @@ _ENVIRONMENT.filters.update(
 _ENVIRONMENT.globals.update(STATUS_LABELS=STATUS_LABELS, SEVERITY_LABELS=SEVERITY_LABELS)
 
 
-def _render(template: str, **context) -> bytes:
+def render_page(template: str, **context) -> bytes:
     return _ENVIRONMENT.get_template(template).render(**context).encode("utf-8")
 
 
@@ -161,18 +175,20 @@ def daily_report_html(
     completeness: pd.DataFrame,
     difficulties: pd.DataFrame,
     links: Sequence[FileLink],
+    receipts: Mapping[str, Sequence[FileLink]],
 ) -> bytes:
     """The daily report. `table`: the date's `county_daily` rows (counties in order, the city
     row last); `history`: `county_daily` rows of every date up to this one; `completeness`:
     the daily `submissions_log` rows (period, county_code, outcome, on_time) of those dates;
-    `difficulties`: the enterprises that raised a difficulty or a shortage."""
+    `difficulties`: the enterprises that raised a difficulty or a shortage; `receipts`: each
+    county's receipts (county code -> links)."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
     days = sorted({pd.Timestamp(d).date() for d in history["report_date"]} | {report_date})
     statuses = [status_of(r["status"], on_time.get(r["county_code"])) for _, r in table.iterrows()]
     counted = [s for s in statuses[:-1] if s in (ACCEPTED, LATE)]
-    return _render(
+    return render_page(
         "daily.html",
         page_title=f"{daily_report_title(city_name)} {chinese_date(report_date)}",
         heading=daily_report_title(city_name),
@@ -216,7 +232,10 @@ def daily_report_html(
         grid=_completeness_grid(
             counties, completeness, [d.isoformat() for d in days], _describe_day
         ),
+        contact_rows=_contacts(outcomes, receipts),
+        contact_columns=CONTACT_COLUMNS,
         outcomes=_readable_outcomes(outcomes),
+        receipts=receipts,
         links=links,
     )
 
@@ -289,6 +308,22 @@ def _describe_quarter(period: str) -> tuple[str, str, str]:
     return f"{year}年", f"Q{number}", chinese_quarter(period)
 
 
+def _contacts(outcomes: Sequence[dict], receipts: Mapping[str, Sequence[FileLink]]) -> list[dict]:
+    """Each county of the period: its status, file, the signature block of its form (whom
+    the office calls about it) and its receipts."""
+    return [
+        {
+            "name": o["county_name"],
+            "status": status_of(o["outcome"], o["on_time"]),
+            "file_name": o["file_name"],
+            "signature": {field: (o["signature"] or {}).get(field) for field in SIGNATURE_LABELS},
+            "receipts": receipts.get(o["county_code"], []),
+        }
+        for o in outcomes
+        if o["county_code"].isdigit()
+    ]
+
+
 def _readable_outcomes(outcomes: Sequence[dict]) -> list[dict]:
     """The outcomes that have findings, with the entry for files that belong to no county
     named in Chinese."""
@@ -308,10 +343,11 @@ def quarterly_report_html(
     outcomes: Sequence[dict],
     completeness: pd.DataFrame,
     links: Sequence[FileLink],
+    receipts: Mapping[str, Sequence[FileLink]],
 ) -> bytes:
     """The quarterly report. `table`: the quarter's `county_quarterly` rows (counties in
     order, the city row last); `completeness`: the quarterly `submissions_log` rows of the
-    year's quarters up to this one."""
+    year's quarters up to this one; `receipts`: each county's receipts (code -> links)."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
@@ -329,7 +365,7 @@ def quarterly_report_html(
             value_text=lambda v: f"{v:+.1f}%",
         )
 
-    return _render(
+    return render_page(
         "quarterly.html",
         page_title=f"{quarterly_report_title(city_name)} {chinese_quarter(quarter)}",
         heading=quarterly_report_title(city_name),
@@ -347,7 +383,10 @@ def quarterly_report_html(
             growth_bars("value_added_ytd_yoy_pct", f"工业增加值{months}累计同比增长"),
         ],
         grid=_completeness_grid(counties, completeness, quarters, _describe_quarter),
+        contact_rows=_contacts(outcomes, receipts),
+        contact_columns=CONTACT_COLUMNS,
         outcomes=_readable_outcomes(outcomes),
+        receipts=receipts,
         links=links,
     )
 
@@ -396,7 +435,7 @@ def data_quality_html(
         for f in o["findings"]
         if f["rule"] in rule_names
     ]
-    return _render(
+    return render_page(
         "data_quality.html",
         page_title=f"{title} {period_text}",
         heading=title,
@@ -439,7 +478,7 @@ def index_html(
                     ],
                 }
             )
-    return _render(
+    return render_page(
         "index.html",
         page_title=f"{city_name}统计报表发布目录",
         heading=f"{city_name}统计报表发布目录",

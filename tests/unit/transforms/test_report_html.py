@@ -192,7 +192,8 @@ def test_missing_values_show_as_a_dash(kind):
 def test_completeness_names_whom_to_call_and_links_each_receipt():
     for page in (daily_page(), quarterly_page()):
         section = page.split("<h2>报送完整性</h2>")[1].split("<h2>")[0]
-        rows = re.findall(r"<tr><td class=\"name\">(.*?)</tr>", section, re.S)
+        contacts = section.split('<table class="contacts">')[1]
+        rows = re.findall(r"<tr><td class=\"name\">(.*?)</tr>", contacts, re.S)
         assert [re.match(r"[^<]+", row).group(0) for row in rows] == ["东区", "西区", "北区"]
         east = " ".join(PageParts(rows[0]).text)
         for field in ("filled_by", "contact_phone", "reported_on", "statistics_head"):
