@@ -28,7 +28,12 @@ from include.data_dictionary import (
     ANALYST_TABLE_NAMES,
     data_dictionary_markdown,
 )
-from include.periods import quarter_bounds, quarters_of_year_through
+from include.periods import (
+    local_deadline,
+    quarter_bounds,
+    quarterly_deadline,
+    quarters_of_year_through,
+)
 from include.tables import (
     county_daily,
     daily_submission_rows,
@@ -36,14 +41,16 @@ from include.tables import (
     publications,
     submissions_log,
 )
-from transforms import rendering, report_excel, report_html
+from transforms import receipts, rendering, report_excel, report_html
 from transforms.analyst_tables import table_parquet
 from transforms.manifest import MANIFEST_NAME, manifest_json
+from transforms.receipts import ReceiptContext
 from transforms.report_html import FileLink, IndexEntry
 from transforms.report_labels import chinese_date, chinese_quarter
 
 REPORT_PAGE, QUALITY_PAGE = "report.html", "data_quality.html"
 TABLES_FOLDER, DICTIONARY_NAME, INDEX_NAME = "tables", "data-dictionary.md", "index.html"
+RECEIPTS_FOLDER = "receipts"  # in each daily and quarterly period folder, two per county
 # What each published file is, for the link lists; files are listed in this order.
 FILE_LABELS = {
     REPORT_PAGE: "报告",
@@ -105,6 +112,7 @@ def publish_daily_report(
             FileLink(REPORT_PAGE, f"返回{title}"),
         ),
     }
+    receipt_files, receipt_links = _receipts(city, "daily", report_date, outcomes)
     files[REPORT_PAGE] = report_html.daily_report_html(
         city.name,
         day,
@@ -114,7 +122,9 @@ def publish_daily_report(
         log,
         difficulties,
         _period_links(files),
+        receipt_links,
     )
+    files.update(receipt_files)
     rows = {
         workbook_name: {"日报表": len(table), "企业反映困难": len(difficulties)},
         "county_daily.csv": len(table),
@@ -164,9 +174,11 @@ def publish_quarterly_report(
             FileLink(REPORT_PAGE, f"返回{title}"),
         ),
     }
+    receipt_files, receipt_links = _receipts(city, "quarterly", quarter, outcomes)
     files[REPORT_PAGE] = report_html.quarterly_report_html(
-        city.name, quarter, table, outcomes, log, _period_links(files)
+        city.name, quarter, table, outcomes, log, _period_links(files), receipt_links
     )
+    files.update(receipt_files)
     rows = {workbook_name: {"产值统计表": len(table)}, "county_quarterly.csv": len(table)}
     return _publish("quarterly", quarter, files, rows, int(table["revision"].max()), outcomes)
 
@@ -187,6 +199,55 @@ def publish_daily_summary_report(folder: str, quarter: str, table: pd.DataFrame)
     files = {"county_quarter_daily_summary.csv": rendering.table_csv(table)}
     rows = {"county_quarter_daily_summary.csv": len(table)}
     return _publish(folder, quarter, files, rows, int(table["revision"].max()), sources)
+
+
+def receipt_context(
+    city: CityConfig, kind: str, period: str, pre_check: bool = False
+) -> ReceiptContext:
+    """What a county's receipt needs besides its outcome, from the city's schedule: the
+    deadline (the one the pipelines' SubmissionKinds apply; they import this module, so it
+    cannot ask them) and, for a date, the end of the look-back within which a nightly run
+    still picks up a replaced file. `make check` asks for it with pre_check=True."""
+    schedule = city.schedule
+    if kind == "daily":
+        day = date.fromisoformat(period)
+        return ReceiptContext(
+            city.name,
+            kind,
+            period,
+            city.timezone,
+            deadline=local_deadline(day, schedule.daily_deadline, city.tz),
+            resubmit_by=receipts.daily_resubmit_by(
+                period, schedule.resubmission_lookback_days, schedule.nightly_run, city.tz
+            ),
+            pre_check=pre_check,
+        )
+    deadline = quarterly_deadline(period, schedule.quarterly_deadline_days, city.tz)
+    return ReceiptContext(city.name, kind, period, city.timezone, deadline, pre_check=pre_check)
+
+
+def _receipts(
+    city: CityConfig, kind: str, period: str, outcomes: Sequence[dict]
+) -> tuple[dict[str, bytes], dict[str, list[FileLink]]]:
+    """(files, links from the report by county code): each configured county's receipt, as
+    a page and as text."""
+    context = receipt_context(city, kind, period)
+    files, links = {}, {}
+    for outcome in outcomes:
+        code = outcome["county_code"]
+        if code not in city.county_codes:
+            continue
+        back = [
+            FileLink(f"{code}.txt", "回执（文本）"),
+            FileLink(f"../{REPORT_PAGE}", "返回本期报告"),
+        ]
+        files[f"{RECEIPTS_FOLDER}/{code}.html"] = receipts.receipt_html(outcome, context, back)
+        files[f"{RECEIPTS_FOLDER}/{code}.txt"] = receipts.receipt_text(outcome, context).encode()
+        links[code] = [
+            FileLink(f"{RECEIPTS_FOLDER}/{code}.html", "回执"),
+            FileLink(f"{RECEIPTS_FOLDER}/{code}.txt", "文本"),
+        ]
+    return files, links
 
 
 def _period_links(files: dict[str, bytes]) -> list[FileLink]:
@@ -301,13 +362,19 @@ def _index_page(city: CityConfig, root: Path, published: pd.DataFrame) -> bytes:
         if not folder.is_dir():
             continue
         names = sorted(p.name for p in folder.iterdir() if p.is_file())
+        prefix = f"{record['kind']}/{record['period']}/"
         entries.append(
             IndexEntry(
                 kind=record["kind"],
                 period=record["period"],
                 revision=int(record["revision"]),
                 published_at=pd.Timestamp(record["published_at"]).to_pydatetime(),
-                links=_file_links(names, prefix=f"{record['kind']}/{record['period']}/"),
+                links=_file_links(names, prefix=prefix),
+                receipts=[
+                    FileLink(f"{prefix}{RECEIPTS_FOLDER}/{county.code}.html", county.name)
+                    for county in city.counties
+                    if (folder / RECEIPTS_FOLDER / f"{county.code}.html").is_file()
+                ],
             )
         )
     tables = [

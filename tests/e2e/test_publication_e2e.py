@@ -171,12 +171,14 @@ def test_county_text_that_looks_like_a_formula_is_inert_in_csv_excel_and_html(pu
 
 
 def html_pages(published: Path) -> list[Path]:
-    return [published / "index.html", *sorted(published.glob("*/*/*.html"))]
+    folders = [*published.glob("*/*/*.html"), *published.glob("*/*/receipts/*.html")]
+    return [published / "index.html", *sorted(folders)]
 
 
 def test_every_page_is_self_contained(published):
     pages = html_pages(published)
-    assert len(pages) == 1 + 2 * 3  # index, report + data quality per daily and quarterly
+    # index; report + data quality per daily and quarterly; a receipt per county of each
+    assert len(pages) == 1 + 2 * 3 + 3 * 3
     for page in pages:
         assert external_references(page.read_text("utf-8")) == [], page
 
@@ -202,7 +204,8 @@ def test_manifest_hashes_every_file_and_names_every_source(published):
     for kind, period in (("daily", "2020-03-17"), ("quarterly", "2020Q1")):
         folder = published / kind / period
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        on_disk = {p.name for p in folder.iterdir()} - {"manifest.json"}
+        on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+        on_disk -= {"manifest.json"}
         assert {f["path"] for f in manifest["files"]} == on_disk
         for entry in manifest["files"]:
             content = (folder / entry["path"]).read_bytes()
@@ -316,3 +319,21 @@ def test_report_renders_in_headless_chromium(published, tmp_path):
     )
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 50_000  # a blank page compresses to a few kilobytes
+
+
+def test_receipts_tell_each_county_its_status_reasons_and_how_to_resubmit(published):
+    folder = published / "daily/2020-03-17"
+    east = (folder / f"receipts/{EAST}.txt").read_text("utf-8")
+    west = (folder / f"receipts/{WEST}.txt").read_text("utf-8")
+    north = (folder / f"receipts/{NORTH}.txt").read_text("utf-8")
+    assert "状态：已报送" in east and "送达时间：2020-03-17 18:00" in east
+    landed = published.parent / f"landing/daily/2020-03-17/{EAST}.csv"
+    assert hashlib.sha256(landed.read_bytes()).hexdigest() in east
+    assert "状态：逾期报送" in west and "是否按时：逾期" in west
+    assert "状态：未报送" in north and "补报方法：" in north
+    # the tiny city looks back 7 days: the nightly run of 03-24 is the last to see a new file
+    assert "须在 2020-03-24 22:00 前放入" in north
+    report = PageParts((folder / "report.html").read_text("utf-8"))
+    assert {f"receipts/{c}.html" for c in (EAST, WEST, NORTH)} <= set(report.urls)
+    quarterly = (published / f"quarterly/2020Q1/receipts/{EAST}.txt").read_text("utf-8")
+    assert "报告期：2020年第一季度" in quarterly and "QUARTER=2020Q1" in quarterly

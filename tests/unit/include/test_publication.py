@@ -10,10 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from include import daily_pipeline
+from include import daily_pipeline, submissions
 from include.config import load_city_config
 from include.publication import enterprise_difficulties
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
+from tests.html_checks import PageParts
 
 DAY = "2020-03-17"
 WEST_FIRST = [
@@ -42,14 +43,16 @@ def merge_day() -> None:
 
 
 def folder_content(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    """Every file under `folder` (receipts/ included) by its path inside it."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
 def manifest_matches(folder: Path) -> int:
     """The manifest's revision, after checking every file in the folder against it."""
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     listed = {f["path"]: f["sha256"] for f in manifest["files"]}
-    assert set(listed) == {p.name for p in folder.iterdir()} - {"manifest.json"}
+    assert set(listed) == set(folder_content(folder)) - {"manifest.json"}
     for name, sha in listed.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == sha, name
     return manifest["revision"]
@@ -112,3 +115,46 @@ def test_difficulties_are_the_rows_raising_a_problem_in_county_order(tmp_path):
     rows = enterprise_difficulties(reported, load_city_config(config))
     assert list(rows["enterprise_id"]) == ["E1", "W1", "N1"]
     assert list(rows["county_name"]) == ["东区", "西区", "北区"]
+
+
+SIGNATURE = {
+    "unit_head": "王局长",
+    "statistics_head": "李科长",
+    "reviewer": None,
+    "filled_by": "张小红",
+    "contact_phone": "0751-8888123",
+    "reported_on": "2020年3月17日",
+}
+
+
+def test_each_county_gets_a_receipt_linked_from_the_report_and_the_index(city):
+    tmp_path, _ = city
+    merge_day()
+    folder = Path(daily_pipeline.publish_daily(DAY))
+    report = PageParts((folder / "report.html").read_text("utf-8"))
+    index = PageParts((tmp_path / "published/index.html").read_text("utf-8"))
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    listed = {f["path"] for f in manifest["files"]}
+    for code, name in ((EAST, "东区"), (WEST, "西区"), (NORTH, "北区")):
+        page = (folder / f"receipts/{code}.html").read_text("utf-8")
+        text = (folder / f"receipts/{code}.txt").read_text("utf-8")
+        assert f"县（市、区）：{name}（{code}）" in text and f"{name}（{code}）" in page
+        assert {f"receipts/{code}.html", f"receipts/{code}.txt"} <= listed
+        assert f"receipts/{code}.html" in report.urls and f"receipts/{code}.txt" in report.urls
+        assert f"daily/{DAY}/receipts/{code}.html" in index.urls
+        assert PageParts(page).urls == [f"{code}.txt", "../report.html"]
+    assert "状态：已报送" in (folder / f"receipts/{EAST}.txt").read_text("utf-8")
+
+
+def test_the_signature_block_round_trips_through_the_submissions_log(city):
+    outcomes = [
+        daily_pipeline.check_daily_county(item)
+        for item in daily_pipeline.discover_daily_submissions(DAY)
+    ]
+    by_code = {o["county_code"]: o for o in outcomes}
+    by_code[EAST]["signature"] = SIGNATURE
+    by_code[WEST]["signature"] = None
+    daily_pipeline.stage_daily_submissions(DAY, outcomes)
+    reported = {o["county_code"]: o for o in submissions.report_outcomes(daily_pipeline.DAILY, DAY)}
+    assert reported[EAST]["signature"] == SIGNATURE
+    assert reported[WEST]["signature"] is None and reported[NORTH]["signature"] is None
