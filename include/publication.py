@@ -102,7 +102,7 @@ def publish_daily_report(
         "difficulties.csv": rendering.table_csv(difficulties),
         "validation_report.json": rendering.validation_report_json(report_date, outcomes),
         "validation_report.md": rendering.validation_report_markdown(
-            f"{city.name} daily submissions {report_date}: validation report", outcomes
+            f"{title} 报送校验报告", outcomes
         ),
         QUALITY_PAGE: report_html.data_quality_html(
             f"{city.name}复工复产日报数据质量报告",
@@ -164,7 +164,7 @@ def publish_quarterly_report(
         "county_quarterly.csv": rendering.table_csv(table),
         "validation_report.json": rendering.validation_report_json(quarter, outcomes),
         "validation_report.md": rendering.validation_report_markdown(
-            f"{city.name} quarterly submissions {quarter}: validation report", outcomes
+            f"{title} 报送校验报告", outcomes
         ),
         QUALITY_PAGE: report_html.data_quality_html(
             f"{city.name}规上工业产值季报数据质量报告",

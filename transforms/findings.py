@@ -32,6 +32,16 @@ RULE_ACTIONS = {
     "ambiguous_submission": "请只保留一个文件后重新报送",
     "file_name_not_a_county": "请以本县（市、区）的六位区划代码开头命名文件后重新报送",
     "in_scope_enterprise_missing": "请核实是否漏报；如企业已停产、注销或迁出，请与市统计局联系",
+    # the header of the file, not its rows
+    "missing_columns": "请按报表格式补齐这些列后重新报送",
+    "duplicate_columns": "请删除重复的列后重新报送",
+    "missing_optional_columns": "这些列按未填写读取；如需填报，请按报表格式添加",
+    "unknown_columns": "这些列不会被读取；如是列名写错，请按报表格式修改",
+    # entries of the landing zone that are never opened
+    "landing_entry_is_symlink": "请直接报送文件本身",
+    "landing_entry_outside_landing_zone": "请把文件本身放入本期报送文件夹后重新报送",
+    "landing_entry_not_a_file": "请报送一个表格文件",
+    "file_name_has_control_characters": "请用本县（市、区）区划代码重新命名文件后重新报送",
     # one value contradicts another: which one is wrong only the county knows
     "employees_on_site_not_above_total": CHECK_AND_RESEND,
     "resumed_on_not_after_report_date": CHECK_AND_RESEND,

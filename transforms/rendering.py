@@ -100,7 +100,7 @@ def validation_report_markdown(title: str, outcomes: Sequence[dict]) -> bytes:
     lines += ["|---|---|---|---|---|---|---|"]
     for o in outcomes:
         cells = [
-            f"{o['county_code']} {o['county_name']}",
+            _county(o),
             STATUS_LABELS[status_of(o["outcome"], o.get("on_time"))],
             o.get("file_name") or "",
             o.get("arrived_at") or "",
@@ -112,9 +112,15 @@ def validation_report_markdown(title: str, outcomes: Sequence[dict]) -> bytes:
     for o in outcomes:
         if not o.get("findings"):
             continue
-        county = markdown_text(f"{o['county_code']} {o['county_name']}")
+        county = markdown_text(_county(o))
         status = STATUS_LABELS[status_of(o["outcome"], o.get("on_time"))]
         lines += ["", f"## {county}：{status}", ""]
         for finding in o["findings"]:
             lines.append(f"- **{finding['label']}** {markdown_text(finding['reason'])}")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _county(outcome: dict) -> str:
+    """Code and name of a county; only the name of the entry for files of no county."""
+    code, name = outcome["county_code"], outcome["county_name"]
+    return f"{code} {name}" if code.isdigit() else name

@@ -109,10 +109,13 @@ EMPTY_VALUE = "空"
 
 
 def _plain(value: object) -> str:
+    """A value as the county typed it: no `.0` after a whole number."""
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return EMPTY_VALUE
     if isinstance(value, pd.Timestamp):
         return EMPTY_VALUE if pd.isna(value) else value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 
@@ -160,7 +163,7 @@ def identity_findings(
             Finding.about_rows(
                 "enterprise_id_check_character",
                 "error",
-                "统一社会信用代码的校验码（第18位）不正确（按GB 32100-2015计算）",
+                "统一社会信用代码第18位校验码与按GB 32100-2015计算的不符",
                 bad_check[SOURCE_ROW],
                 bad_check["enterprise_id"],
                 column="enterprise_id",
@@ -174,10 +177,10 @@ def identity_findings(
             Finding.about_rows(
                 "enterprise_registered_to_other_county",
                 "error",
-                f"统一社会信用代码在名录库中属于其他县（市、区），不属于{county_code}",
+                f"统一社会信用代码在名录库中登记在其他区县，不属于{county_code}",
                 elsewhere[SOURCE_ROW],
                 [
-                    f"{i}（名录库中属{c}）"
+                    f"{i}：名录库中属{c}"
                     for i, c in zip(elsewhere["enterprise_id"], owner[elsewhere.index], strict=True)
                 ],
                 column="enterprise_id",
@@ -355,8 +358,7 @@ def year_on_year_outlier_findings(frame: pd.DataFrame, current: str, prior: str)
         Finding.about_rows(
             f"{current}_year_on_year_outlier",
             "warning",
-            f"{header(current)}与{header(prior)}相比变化异常（下降一半以上、增长一倍以上，"
-            "或上年同期为0）",
+            f"{header(current)}与上年同期相比下降一半以上、增长一倍以上或上年同期为0",
             flagged[SOURCE_ROW],
             [
                 f"{_plain(b)}→{_plain(n)}"
