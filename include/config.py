@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from transforms.schema import REGISTRY_LIMITS, SUBMISSION_LIMITS, ReadLimits
+
 DEFAULT_CITY_CONFIG = Path(__file__).parent / "cities" / "shaoguan.toml"
 DIVISION_CODE = re.compile(r"^\d{6}$")
 
@@ -123,7 +125,13 @@ class Settings(BaseModel):
     warehouse_url: str
     # Pipeline-private files: staged rows between tasks and quarantined submissions.
     state: str
-    max_file_bytes: int = 20 * 1024 * 1024
+    # What a county's file, and the city's registry, may hold before they are refused unread.
+    submission_limits: ReadLimits = SUBMISSION_LIMITS
+    registry_limits: ReadLimits = REGISTRY_LIMITS
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.submission_limits.max_bytes
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -8,6 +8,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a file may hold before it is refused unread. The defaults suit a county's file;
+    the registry, the city's own file, gets larger ones (`REGISTRY_LIMITS`)."""
+
+    max_bytes: int = 20 * 1024 * 1024
+    max_rows: int = 100_000
+    max_columns: int = 200
+    # Excel's own limit for the text of one cell.
+    max_cell_chars: int = 32_767
+    # A workbook's parts once unzipped, and the cells of a sheet's used range (a sheet is
+    # held as a dense grid, so two far-apart cells cost the whole rectangle between them).
+    max_unzipped_bytes: int = 400 * 1024 * 1024
+    max_cells: int = 5_000_000
+
+
+SUBMISSION_LIMITS = ReadLimits()
+# A national registry is tens of MB and hundreds of thousands of rows.
+REGISTRY_LIMITS = ReadLimits(
+    max_bytes=512 * 1024 * 1024,
+    max_rows=5_000_000,
+    max_unzipped_bytes=2 * 1024 * 1024 * 1024,
+    max_cells=50_000_000,
+)
+
+
 # Row number in the county's own file (1-based, as a spreadsheet shows it), so
 # that every finding can point the county at the line to fix.
 SOURCE_ROW = "source_row"
@@ -60,8 +87,16 @@ REGISTRY_COLUMNS: tuple[Column, ...] = (
     Column("in_scope_to", "退出规上日期", DATE, required=False),
 )
 
-# Names that mark a trailing total row in the enterprise-name column.
-TOTAL_ROW_MARKERS = ("合计", "总计")
+# A county's note on a row (上报说明), e.g. why a value that raised a warning is right. It is
+# read from any form that has it; a form without it is complete.
+EXPLANATION = Column("explanation", "说明", "str", required=False)
+EXPLANATION_HEADERS = ("说明", "备注", "上报说明", "remarks")
+
+# A form's own row numbering (序号): recognised so that it is neither data nor an unknown column.
+SERIAL_NUMBER_HEADERS = ("序号", "序", "行次")
+
+# Texts that mark a total row (合计, 总计, 小计) where the enterprise id is empty.
+TOTAL_ROW_MARKERS = ("合计", "总计", "小计")
 
 # GB/T 4754-2017 divisions that are industry (mining, manufacturing, utilities).
 INDUSTRIAL_DIVISIONS = range(6, 47)

@@ -74,7 +74,7 @@ def test_an_unreadable_file_is_rejected_with_its_reason_not_a_crash(landing):
     assert outcome["outcome"] == "rejected"
     (finding,) = outcome["findings"]
     assert finding["rule"] == "unreadable_file"
-    assert finding["reason"].startswith(f"{EAST}.csv: ") and "PNG" in finding["reason"]
+    assert finding["reason"].startswith(f"{EAST}.csv：") and "PNG" in finding["reason"]
 
 
 def test_no_file_is_missing_and_arrival_decides_on_time(landing):

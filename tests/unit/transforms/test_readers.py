@@ -16,6 +16,7 @@ import pytest
 from transforms.readers import (
     MAX_FILE_BYTES,
     MAX_TITLE_ROWS,
+    ReadLimits,
     UnreadableFile,
     read_daily_submission,
     read_quarterly_submission,
@@ -24,6 +25,7 @@ from transforms.readers import (
 from transforms.schema import (
     DAILY_COLUMNS,
     DATE,
+    EXPLANATION,
     QUARTERLY_COLUMNS,
     REGISTRY_COLUMNS,
     SOURCE_ROW,
@@ -63,10 +65,19 @@ REGISTRY_RECORDS = (
 )  # fmt: skip
 
 DAILY_TITLE = "韶关市企业复工复产情况日报表（武江区）"
+
+
+def chinese_label(name: str) -> str:
+    """A column's header as the reader's reasons name it: the Chinese, without its unit."""
+    column = next(c for c in (*DAILY_COLUMNS, *QUARTERLY_COLUMNS) if c.name == name)
+    return column.chinese.split("(")[0]
+
+
 PERCENT_COLUMNS = {"capacity_pct"}
 
 
 def expected_frame(columns: tuple[Column, ...], records) -> pd.DataFrame:
+    """The canonical frame of `records`; a county's form also has an empty explanation."""
     data = {}
     for index, column in enumerate(columns):
         values = pd.Series([record[index] for record in records], dtype="object")
@@ -74,7 +85,14 @@ def expected_frame(columns: tuple[Column, ...], records) -> pd.DataFrame:
             data[column.name] = pd.to_datetime(values).astype(DATE)
         else:
             data[column.name] = values.astype(column.dtype)
+    if columns is not REGISTRY_COLUMNS:
+        data[EXPLANATION.name] = pd.Series([None] * len(records), dtype="str")
     return pd.DataFrame(data)
+
+
+def frame_columns(columns: tuple[Column, ...]) -> list[str]:
+    names = [SOURCE_ROW, *column_names(columns)]
+    return names if columns is REGISTRY_COLUMNS else [*names, EXPLANATION.name]
 
 
 # --- writing the variants ------------------------------------------------------------------
@@ -286,7 +304,7 @@ def test_daily_variant_loads_to_the_canonical_frame(file_name, content, source_r
     result = read_daily_submission(content, file_name)
 
     assert result.findings == ()
-    assert list(result.frame.columns) == [SOURCE_ROW, *column_names(DAILY_COLUMNS)]
+    assert list(result.frame.columns) == frame_columns(DAILY_COLUMNS)
     assert result.frame[SOURCE_ROW].dtype == "Int64"
     assert result.frame[SOURCE_ROW].tolist() == source_rows
     pd.testing.assert_frame_equal(
@@ -350,7 +368,7 @@ def test_quarterly_variant_loads_to_the_canonical_frame(file_name, content, sour
     result = read_quarterly_submission(content, file_name)
 
     assert result.findings == ()
-    assert list(result.frame.columns) == [SOURCE_ROW, *column_names(QUARTERLY_COLUMNS)]
+    assert list(result.frame.columns) == frame_columns(QUARTERLY_COLUMNS)
     assert result.frame[SOURCE_ROW].tolist() == source_rows
     pd.testing.assert_frame_equal(
         result.frame.drop(columns=SOURCE_ROW), expected_frame(QUARTERLY_COLUMNS, QUARTERLY_RECORDS)
@@ -396,7 +414,7 @@ def test_registry_variant_loads_to_the_canonical_frame(content):
     result = read_registry(content)
 
     assert result.findings == ()
-    assert list(result.frame.columns) == [SOURCE_ROW, *column_names(REGISTRY_COLUMNS)]
+    assert list(result.frame.columns) == frame_columns(REGISTRY_COLUMNS)
     assert result.frame[SOURCE_ROW].tolist() == [2, 3, 4]
     pd.testing.assert_frame_equal(
         result.frame.drop(columns=SOURCE_ROW), expected_frame(REGISTRY_COLUMNS, REGISTRY_RECORDS)
@@ -448,7 +466,7 @@ def test_header_is_found_below_at_most_the_allowed_title_rows(title_rows, readab
             read_daily_submission(content, "440203.csv").frame[SOURCE_ROW].iloc[0] == title_rows + 2
         )
     else:
-        with pytest.raises(UnreadableFile, match="no header row"):
+        with pytest.raises(UnreadableFile, match="找不到表头"):
             read_daily_submission(content, "440203.csv")
 
 
@@ -570,7 +588,7 @@ def test_industry_code_keeps_its_leading_zero(raw, expected):
      ("capacity_pct", "high"), ("capacity_pct", "85,5"), ("resumed", "maybe"),
      ("resumed", "2"), ("resumed_on", "2020-13-45"), ("report_date", "17/03/2020"),
      ("report_date", "20200317"), ("report_date", "2020-03-17x"),
-     ("employees_total", datetime(2020, 3, 17)), ("resumed", 2), ("report_date", -1)],
+     ("employees_total", date(2020, 3, 17)), ("resumed", 2), ("report_date", -1)],
 )  # fmt: skip
 def test_unparseable_value_becomes_missing_with_an_error_naming_row_and_value(column, raw):
     rows = english_daily_grid()
@@ -590,7 +608,7 @@ def test_unparseable_value_becomes_missing_with_an_error_naming_row_and_value(co
     )
     assert (finding.rows, finding.values) == ((3,), (str(raw),))
     assert finding.file_name == name
-    assert column in finding.message
+    assert chinese_label(column) in finding.message
 
 
 def test_unparseable_values_of_a_column_are_one_finding_with_every_row():
@@ -609,8 +627,8 @@ def test_unparseable_values_of_a_column_are_one_finding_with_every_row():
 
 
 def test_unknown_columns_are_ignored_with_a_warning_naming_them():
-    rows = [[str(number), *row, ""] for number, row in enumerate(english_daily_grid())]
-    rows[0][0], rows[0][-1] = "序号", "备注"
+    rows = [[*row, "", ""] for row in english_daily_grid()]
+    rows[0][-2], rows[0][-1] = "联系人", "Contact"
 
     result = read_daily_submission(daily_csv(rows), "440203.csv")
 
@@ -621,9 +639,35 @@ def test_unknown_columns_are_ignored_with_a_warning_naming_them():
     assert (finding.rule, finding.severity, finding.values) == (
         "unknown_columns",
         "warning",
-        ("序号", "备注"),
+        ("联系人", "Contact"),
     )
-    assert "序号" in finding.describe() and "备注" in finding.describe()
+    assert "联系人" in finding.describe()
+
+
+@pytest.mark.parametrize("header", ["序号", "序 号", "行次"])
+def test_a_serial_number_column_is_dropped_silently(header):
+    rows = [[str(number), *row] for number, row in enumerate(english_daily_grid())]
+    rows[0][0] = header
+
+    result = read_daily_submission(daily_csv(rows), "440203.csv")
+
+    assert result.findings == ()
+    pd.testing.assert_frame_equal(
+        result.frame.drop(columns=SOURCE_ROW), expected_frame(DAILY_COLUMNS, DAILY_RECORDS)
+    )
+
+
+@pytest.mark.parametrize("header", ["说明", "备注", "上报说明", "remarks", "explanation"])
+def test_an_explanation_column_is_read_beside_the_schema(header):
+    rows = [[*row, ""] for row in english_daily_grid()]
+    rows[0][-1] = header
+    rows[4][-1] = " 新增生产线，产能超设计值 "
+
+    result = read_daily_submission(daily_csv(rows), "440203.csv")
+
+    assert result.findings == ()
+    assert result.frame[EXPLANATION.name].tolist()[3] == "新增生产线，产能超设计值"
+    assert result.frame[EXPLANATION.name].isna().tolist() == [True, True, True, False]
 
 
 @pytest.mark.parametrize(
@@ -638,10 +682,10 @@ def test_missing_column_is_reported_and_read_as_empty(dropped, rule, severity):
     result = read_daily_submission(daily_csv(rows), "440203.csv")
 
     assert result.frame[dropped].isna().all()
-    assert list(result.frame.columns) == [SOURCE_ROW, *column_names(DAILY_COLUMNS)]
+    assert list(result.frame.columns) == frame_columns(DAILY_COLUMNS)
     [finding] = result.findings
     assert (finding.rule, finding.severity) == (rule, severity)
-    assert dropped in finding.message and finding.rows == (1,)
+    assert chinese_label(dropped) in finding.message and finding.rows == (1,)
 
 
 def test_a_column_given_twice_is_an_error_and_the_first_is_read():
@@ -715,6 +759,7 @@ def test_header_only_file_is_an_empty_typed_frame(reader, columns):
     assert result.frame.dtypes.to_dict() == {
         SOURCE_ROW: "Int64",
         **{c.name: c.dtype for c in columns},
+        **({} if columns is REGISTRY_COLUMNS else {EXPLANATION.name: "str"}),
     }
 
 
@@ -749,36 +794,38 @@ def unreadable_files():
         grid(QUARTERLY_COLUMNS, QUARTERLY_RECORDS, chinese(QUARTERLY_COLUMNS), as_program_writes)
     )
     cases = [
-        ("empty", ".csv", b"", "empty file"),
-        ("blank-lines", ".csv", b"\xef\xbb\xbf\n  \r\n,,,\n\n", "empty file"),
-        ("data-not-on-first-sheet", ".xlsx",
-         xlsx_bytes([], later_sheet_rows=english_daily_grid()), "empty file"),
-        ("png-as-csv", ".csv", PNG, "not a spreadsheet: expected CSV text, found a PNG"),
-        ("png-as-xlsx", ".xlsx", PNG, "not a spreadsheet: expected an XLSX workbook, found a PNG"),
-        ("pdf-as-xlsx", ".xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "found a PDF"),
-        ("text-as-xlsx", ".xlsx", utf8, "expected an XLSX workbook, found plain text"),
-        ("zip-as-xlsx", ".xlsx", zip_of("440203.csv", utf8), "not an XLSX workbook"),
-        ("xlsx-as-csv", ".csv", workbook, "expected CSV text, found a ZIP archive"),
-        ("truncated-xlsx", ".xlsx", workbook[: len(workbook) // 2], "truncated XLSX"),
-        ("truncated-csv-mid-row", ".csv", utf8[: utf8.rindex(b",0,")], "truncated CSV"),
-        ("truncated-csv-mid-character", ".csv", utf8[:-5], "truncated CSV"),
-        ("truncated-gb18030-mid-character", ".csv", gb18030[:-4], "truncated CSV"),
-        ("truncated-csv-in-quotes", ".csv", utf8 + b'2020-03-17,"abc', "truncated CSV"),
-        ("malformed-quoting", ".csv", utf8.replace(b",440203,", b',"440"x,', 1), "malformed CSV"),
-        ("utf16", ".csv", gb18030.decode("gb18030").encode("utf-16"), "wrong encoding: UTF-16"),
+        ("empty", ".csv", b"", "空文件"),
+        ("blank-lines", ".csv", b"\xef\xbb\xbf\n  \r\n,,,\n\n", "没有任何内容"),
+        ("blank-sheets", ".xlsx", xlsx_bytes([], later_sheet_rows=[[], []]), "没有任何内容"),
+        ("png-as-csv", ".csv", PNG, "文件名是 .csv，内容却是PNG 图片"),
+        ("png-as-xlsx", ".xlsx", PNG, "文件名是 .xlsx，内容却是PNG 图片"),
+        ("pdf-as-xlsx", ".xlsx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "内容却是PDF 文档"),
+        ("text-as-xlsx", ".xlsx", utf8, "内容却是纯文本"),
+        ("zip-as-xlsx", ".xlsx", zip_of("440203.csv", utf8), "不是 XLSX 工作簿"),
+        ("xlsx-as-csv", ".csv", workbook, "内容却是ZIP 压缩包"),
+        ("xls-as-csv", ".csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "内容却是旧版 Excel"),
+        ("truncated-xlsx", ".xlsx", workbook[: len(workbook) // 2], "XLSX 工作簿不完整"),
+        ("truncated-csv-mid-row", ".csv", utf8[: utf8.rindex(b",0,")], "CSV 文件不完整"),
+        ("truncated-csv-mid-character", ".csv", utf8[:-5], "CSV 文件不完整"),
+        ("truncated-gb18030-mid-character", ".csv", gb18030[:-4], "CSV 文件不完整"),
+        ("truncated-csv-in-quotes", ".csv", utf8 + b'2020-03-17,"abc', "CSV 文件不完整"),
+        ("malformed-quoting", ".csv", utf8.replace(b",440203,", b',"440"x,', 1), "CSV 格式错误"),
+        ("utf16", ".csv", gb18030.decode("gb18030").encode("utf-16"), "编码错误：文件是 UTF-16"),
         ("neither-utf8-nor-gb18030", ".csv", utf8[:200] + b"\x80\xff\x80\n",
-         "neither UTF-8 nor GB18030"),
+         "既不是 UTF-8 也不是 GB18030"),
         ("gb18030-opened-as-big5", ".csv",
-         gb18030.decode("big5", errors="replace").encode("utf-8"), "text looks garbled"),
+         gb18030.decode("big5", errors="replace").encode("utf-8"), "乱码"),
         ("gb18030-opened-as-shift-jis", ".csv",
-         gb18030.decode("shift_jis", errors="replace").encode("utf-8"), "text looks garbled"),
+         gb18030.decode("shift_jis", errors="replace").encode("utf-8"), "乱码"),
         ("utf8-opened-as-cp1252", ".csv",
-         utf8_chinese.decode("cp1252", errors="replace").encode("utf-8"), "text looks garbled"),
+         utf8_chinese.decode("cp1252", errors="replace").encode("utf-8"), "乱码"),
         ("no-header-row", ".csv", csv_bytes([["a", "b", "c"], *english_daily_grid()[1:]]),
-         "no header row"),
-        ("quarterly-form-as-daily", ".csv", quarterly, "no header row"),
-        ("legacy-xls", ".xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "unsupported file type .xls"),
-        ("no-extension", "", utf8, "unsupported file type (no extension)"),
+         "找不到表头"),
+        ("quarterly-form-as-daily", ".csv", quarterly, "找不到表头"),
+        ("fake-xls", ".xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "XLS 工作簿已损坏"),
+        ("pdf-as-xls", ".xls", b"%PDF-1.7\n", "文件名是 .xls，内容却是PDF 文档"),
+        ("unsupported-type", ".pdf", utf8, "不支持的文件类型 .pdf"),
+        ("no-extension", "", utf8, "不支持的文件类型 （无扩展名）"),
     ]  # fmt: skip
     for case_id, extension, content, problem in cases:
         yield pytest.param(f"440203{extension}", content, problem, id=case_id)
@@ -791,11 +838,11 @@ def test_unreadable_file_is_rejected_naming_file_and_problem(file_name, content,
 
     assert caught.value.file_name == file_name
     assert problem in caught.value.problem
-    assert str(caught.value) == f"{file_name}: {caught.value.problem}"
+    assert str(caught.value) == f"{file_name}：{caught.value.problem}"
 
 
 def test_size_limit_is_checked_before_the_content_is_looked_at():
-    with pytest.raises(UnreadableFile, match="file too large"):
+    with pytest.raises(UnreadableFile, match="文件过大"):
         read_daily_submission(PNG * (MAX_FILE_BYTES // len(PNG) + 1), "440203.csv")
 
 
@@ -803,8 +850,9 @@ def test_size_limit_is_checked_before_the_content_is_looked_at():
     ("max_bytes", "readable"), [(len(daily_csv()), True), (len(daily_csv()) - 1, False)]
 )
 def test_size_limit_can_be_set(max_bytes, readable):
+    limits = ReadLimits(max_bytes=max_bytes)
     if readable:
-        assert len(read_daily_submission(daily_csv(), "440203.csv", max_bytes=max_bytes).frame) == 4
+        assert len(read_daily_submission(daily_csv(), "440203.csv", limits).frame) == 4
     else:
-        with pytest.raises(UnreadableFile, match=f"over the {max_bytes:,}-byte limit"):
-            read_daily_submission(daily_csv(), "440203.csv", max_bytes=max_bytes)
+        with pytest.raises(UnreadableFile, match=f"超过 {max_bytes:,} 字节的上限"):
+            read_daily_submission(daily_csv(), "440203.csv", limits)
