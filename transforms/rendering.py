@@ -26,9 +26,10 @@ _LINE_BREAKS = re.compile(r"[\t\n\v\f\r\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Markdown syntax that inline text could use to become a link, an image, raw HTML, an
 # entity, emphasis, code or a table cell; "." ":" "@" too, because linkifiers turn bare
-# domains, URLs and mail addresses into links. Line-start syntax cannot occur: county
-# text never starts a line of the report.
-_MARKDOWN_SYNTAX = re.compile(r"([\\`*_{}\[\]()<>#!|~&:@.])")
+# domains, URLs and mail addresses into links. An underscore inside a word never marks
+# emphasis, so rule and column ids stay as they are. Line-start syntax cannot occur:
+# county text never starts a line of the report.
+_MARKDOWN_SYNTAX = re.compile(r"([\\`*{}\[\]()<>#!|~&:@.]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
 
 ON_TIME_LABELS = {True: "按时", False: "逾期", None: ""}
 

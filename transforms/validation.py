@@ -98,10 +98,11 @@ def _finding_from(result) -> Finding:
 
 
 def _shown_value(entry: dict, kwargs: dict) -> str:
-    """A failing row's value; for a rule on two columns both, each named in Chinese."""
+    """A failing row's value; for a rule on two columns both, each named in Chinese, B
+    first as the stems say it ("在岗人数大于职工总数": B is above A)."""
     if "column_A" in kwargs:
         a, b = kwargs["column_A"], kwargs["column_B"]
-        return f"{header(a)} {_plain(entry.get(a))}，{header(b)} {_plain(entry.get(b))}"
+        return f"{header(b)} {_plain(entry.get(b))}，{header(a)} {_plain(entry.get(a))}"
     return _plain(entry.get(kwargs.get("column")))
 
 

@@ -145,12 +145,14 @@ def run_three_days_and_check(dag, tmp_path):
     assert outcomes[NORTH]["outcome"] == "missing" and outcomes[NORTH]["file_name"] is None
 
     report = (tmp_path / "published/daily/2020-03-18/validation_report.md").read_text("utf-8")
-    assert "[employees_on_site_not_above_total]" in report
-    assert "990103.csv" in report and "rows 2;" in report and "employees_total=200/" in report
-    assert "990199_retired.csv" in report and "retired" in report
+    # the markdown escapes "." so that no name can become a link
+    assert "990103\\.csv：第2行：在岗人数大于职工总数（在岗人数 250，职工总数 200），" in report
+    assert "［employees_on_site_not_above_total］" in report
+    assert "990199_retired\\.csv：文件未处理：990199是已撤销的区划代码" in report
     quarantined = tmp_path / "state/quarantine/daily/2020-03-18/990103"
     assert (quarantined / "990103.csv").exists()
-    assert "employees_on_site" in (quarantined / "reasons.txt").read_text("utf-8")
+    reasons = (quarantined / "reasons.txt").read_text("utf-8")
+    assert "990103.csv：第2行：在岗人数大于职工总数" in reasons
 
 
 @pytest.mark.airflow
