@@ -38,7 +38,9 @@ def _previous_day_rows(settings: Settings, county_code: str, report_date: date):
         return None
     try:
         content = storage.read_landed(files[0].uri, settings.max_file_bytes)
-        return readers.read_daily_submission(content, files[0].name, settings.max_file_bytes).frame
+        return readers.read_daily_submission(
+            content, files[0].name, settings.submission_limits
+        ).frame
     except readers.UnreadableFile:
         return None
 
