@@ -111,6 +111,31 @@ def test_daily_notes_name_the_counties_not_counted_and_the_revision():
     notes = "".join(str(sheet.cell(r, 1).value) for r in range(10, 14))
     assert "未报送：北区" in notes and "被退回：西区" in notes and "逾期报送：东区" in notes
     assert "本表为第2版" in notes
+    assert "有警告已由县区说明：东区（警告及说明见校验报告）" in notes
+
+
+def test_notes_name_the_counted_counties_whose_warnings_are_still_to_confirm():
+    east, *rest = outcomes()
+    (explained,) = east["findings"]
+    pending = {**explained, "explanations": [], "explained": False, "label": "警告"}
+    content = daily_workbook(
+        CITY_NAME, DAY, daily_rows(), [{**east, "findings": [pending]}, *rest], difficulties()
+    )
+    sheet = load_workbook(io.BytesIO(content))["日报表"]
+    notes = "".join(str(sheet.cell(r, 1).value) for r in range(10, 14))
+    assert "有警告待县区核实：东区" in notes and "已由县区说明" not in notes
+
+
+def test_county_text_keeps_no_control_or_bidi_character_in_a_cell():
+    text = difficulties().assign(
+        enterprise_name=["东区\u202e钢铁\u202c有限公司", "东区\x07陶瓷厂"],
+        difficulties=["缺口罩\n缺测温枪", "=1+1\u2066"],
+    )
+    content = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), text)
+    sheet = load_workbook(io.BytesIO(content))["企业反映困难"]
+    assert [sheet["C5"].value, sheet["C6"].value] == ["东区钢铁有限公司", "东区\ufffd陶瓷厂"]
+    assert sheet["G5"].value == "缺口罩 缺测温枪"
+    assert sheet["G6"].value == "=1+1" and sheet["G6"].quotePrefix
 
 
 def test_difficulty_text_that_looks_like_a_formula_stays_text():

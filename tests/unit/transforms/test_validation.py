@@ -12,7 +12,11 @@ import pytest
 from stdnum.cn import uscc
 
 from transforms.readers import read_daily_submission, read_registry
-from transforms.validation import daily_context_findings, run_expectation_suite
+from transforms.validation import (
+    apply_explanations,
+    daily_context_findings,
+    run_expectation_suite,
+)
 
 SUITE = json.loads(
     (Path(__file__).resolve().parents[3] / "expectations" / "daily_submission.json").read_text(
@@ -165,3 +169,19 @@ def test_a_day_over_day_jump_in_staff_is_a_warning_with_both_values():
 def test_a_small_change_since_yesterday_is_not_a_jump():
     found = findings_for(GOOD_ROWS, previous_rows=with_row(4, "employees_total", "280"))
     assert found == {}
+
+
+def test_a_warning_the_county_explains_in_its_row_is_explained_and_errors_stay():
+    # row 2 has more staff on site than employed (an error), row 4 a capacity over 100%
+    rows = [r.split(",") for r in with_row(4, "capacity_pct", "120")]
+    rows[0][HEADER.split(",").index("employees_on_site")] = "101"
+    notes = ["数据无误", "", "新生产线投产 产能提升"]
+    lines = [",".join([*row, note]) for row, note in zip(rows, notes, strict=True)]
+    read = read_daily_submission("\n".join([HEADER + ",说明", *lines]).encode(), f"{COUNTY}.csv")
+    findings = apply_explanations(run_expectation_suite(read.frame, SUITE), read.frame)
+    found = {f.rule: f for f in findings}
+    over = found["capacity_pct_over_100"]
+    assert over.explained and over.explanations == ("新生产线投产 产能提升",)
+    assert "已说明：“新生产线投产 产能提升”" in over.describe()
+    error = found["employees_on_site_not_above_total"]
+    assert error.severity == "error" and not error.explained
