@@ -1160,6 +1160,10 @@ def _excel_serial_date(serial: float) -> date:
     return date(1899, 12, 31) + timedelta(days=days - (days >= 61))
 
 
+# Capacity runs to 300 %; a column of values all at most 3 with decimals holds fractions.
+MAX_CAPACITY_FRACTION = 3.0
+
+
 def _fraction_capacity_findings(
     columns: dict[str, pd.Series], row_numbers: np.ndarray, file_name: str
 ) -> list[Finding]:
@@ -1167,7 +1171,7 @@ def _fraction_capacity_findings(
     as a percentage when the format is lost (an .xls, a CSV export): worth a question."""
     capacity = columns["capacity_pct"].astype("Float64")
     positive = capacity[(capacity > 0).fillna(False)]
-    if len(positive) < 2 or positive.max() > 1 or (positive % 1 == 0).all():
+    if len(positive) < 2 or positive.max() > MAX_CAPACITY_FRACTION or (positive % 1 == 0).all():
         return []
     rows = row_numbers[(capacity > 0).fillna(False).to_numpy()]
     return [
