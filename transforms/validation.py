@@ -18,10 +18,7 @@ from stdnum.cn import uscc
 
 from transforms.daily import in_scope_on
 from transforms.findings import Finding
-from transforms.schema import DAILY_COLUMNS, QUARTERLY_COLUMNS, SOURCE_ROW
-
-# The county's 说明/备注 of a row, when its file has such a column (the reader adds it).
-EXPLANATION = "explanation"
+from transforms.schema import DAILY_COLUMNS, EXPLANATION, QUARTERLY_COLUMNS, SOURCE_ROW
 
 # A day-over-day change in employees_total this large (relative and absolute)
 # is published as a warning so that typing slips are caught early.
@@ -133,9 +130,10 @@ def apply_explanations(findings: Sequence[Finding], frame: pd.DataFrame) -> list
     text (NBS review rules let a county explain a 核实性 check instead of changing the
     data). Only a warning whose rows are all quoted and all explained is explained: an
     error is never, and a warning about the file as a whole has no row to explain it in."""
-    if EXPLANATION not in frame.columns:
+    if EXPLANATION.name not in frame.columns:
         return list(findings)
-    text = frame[EXPLANATION].astype("str").where(frame[EXPLANATION].notna(), "").str.strip()
+    written = frame[EXPLANATION.name]
+    text = written.astype("str").where(written.notna(), "").str.strip()
     by_row = dict(zip(frame[SOURCE_ROW].astype(int), text, strict=True))
     explained = []
     for finding in findings:
