@@ -645,6 +645,7 @@ def _decode(content: bytes, file_name: str) -> str:
         if encoding == "gb18030":
             _check_single_encoding(content, file_name)
         return text
+    _check_single_encoding(content, file_name)
     raise UnreadableFile(
         file_name,
         "编码错误：内容既不是 UTF-8 也不是 GB18030/GBK 文本。请另存为 UTF-8 或 GBK 编码的 CSV",
@@ -652,20 +653,22 @@ def _decode(content: bytes, file_name: str) -> str:
 
 
 def _check_single_encoding(content: bytes, file_name: str) -> None:
-    """A GB18030 file in which some lines are UTF-8 Chinese was pasted together from two
-    files: read as one encoding, half of its text would silently be garbled."""
+    """A file in which some lines are UTF-8 and others GB18030 was pasted together from two
+    files: read as one encoding, half of its text would be garbled or unreadable."""
+    first_utf8 = first_gb18030 = None
     for number, line in enumerate(content.split(b"\n"), start=1):
         if line.isascii():
             continue
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        raise UnreadableFile(
-            file_name,
-            f"编码混杂：第{number}行是 UTF-8 编码，其他行是 GB18030/GBK 编码。"
-            "请把整个文件另存为同一种编码后重新报送",
-        )
+        if _decodes(line, "utf-8"):
+            first_utf8 = first_utf8 or number
+        elif _decodes(line, "gb18030"):
+            first_gb18030 = first_gb18030 or number
+        if first_utf8 and first_gb18030:
+            raise UnreadableFile(
+                file_name,
+                f"编码混杂：第{first_utf8}行是 UTF-8 编码，第{first_gb18030}行是 GB18030/GBK 编码。"
+                "请把整个文件另存为同一种编码后重新报送",
+            )
 
 
 def _check_last_record(records: list[list[str]], text: str, file_name: str) -> None:

@@ -17,8 +17,9 @@ class ReadLimits:
     max_bytes: int = 20 * 1024 * 1024
     max_rows: int = 100_000
     max_columns: int = 200
-    # Excel's own limit for the text of one cell.
-    max_cell_chars: int = 32_767
+    # The workbook library cuts longer text at Excel's 32,767 characters, so the limit stays
+    # below that, where a cut cell still shows as too long.
+    max_cell_chars: int = 10_000
     # A workbook's parts once unzipped, and the cells of a sheet's used range (a sheet is
     # held as a dense grid, so two far-apart cells cost the whole rectangle between them).
     max_unzipped_bytes: int = 400 * 1024 * 1024
