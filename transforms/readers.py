@@ -988,8 +988,8 @@ def _parse_columns(
             shown_as_percent = np.array(
                 [(i, position) in sheet.percent_cells for i in body.data], dtype=bool
             )
-        values, failed = _parse(raw, kind, column.name, shown_as_percent)
-        columns[column.name] = _typed(values, column.dtype)
+        values, failed = _parse(raw, column, shown_as_percent)
+        columns[column.name] = values
         if failed.any():
             findings.append(
                 Finding.about_rows(
@@ -1028,18 +1028,13 @@ def _shown(value: object) -> str:
     return str(value)
 
 
-def _typed(values: pd.Series, dtype: str) -> pd.Series:
-    if dtype == DATE:
-        return pd.Series(np.array(values.tolist(), dtype=DATE))
-    return pd.Series(values.tolist(), dtype=dtype)
-
-
 def _parse(
-    raw: pd.Series, kind: str, name: str, shown_as_percent: np.ndarray | None
+    raw: pd.Series, column: Column, shown_as_percent: np.ndarray | None
 ) -> tuple[pd.Series, np.ndarray]:
-    """(typed values, failed mask): a present cell that cannot be parsed fails and is None;
-    an absent cell is None (whether it may be absent is the expectation suite's rule).
-    Each distinct cell value is parsed once: a column repeats its dates, codes and 是/否."""
+    """(values in the column's dtype, failed mask): a present cell that cannot be parsed
+    fails and is missing; an absent cell is missing (whether it may be absent is the
+    expectation suite's rule). Each distinct cell value is parsed once, and the typed
+    distinct values are spread over the rows: a column repeats its dates, codes and 是/否."""
     if shown_as_percent is not None and shown_as_percent.any():
         raw = raw.copy()
         # Decimal keeps 0.855 × 100 at 85.5, as the cell shows it, not 85.49999999999999.
@@ -1048,14 +1043,16 @@ def _parse(
         )
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     cleaned = np.array([_clean(v) for v in uniques], dtype=object)
-    parsed, failed = _parse_distinct(cleaned, kind, name)
+    parsed, failed = _parse_distinct(cleaned, _parser_kind(column), column.name)
     failed &= np.array([v is not None for v in cleaned], dtype=bool)
-    present = codes >= 0
-    safe = np.where(present, codes, 0)
-    if len(uniques):
-        values = np.where(present, parsed[safe], None)
-        return pd.Series(values, dtype=object), present & failed[safe]
-    return pd.Series([None] * len(raw), dtype=object), np.zeros(len(raw), dtype=bool)
+    # One more distinct value, missing, for the absent cells.
+    distinct = [*parsed, None]
+    if column.dtype == DATE:
+        typed = pd.Series(np.array(distinct, dtype=DATE))
+    else:
+        typed = pd.Series(distinct, dtype=column.dtype)
+    index = np.where(codes >= 0, codes, len(parsed))
+    return typed.take(index).reset_index(drop=True), np.append(failed, False)[index]
 
 
 def _is_native_number(value: object) -> bool:
@@ -1100,8 +1097,8 @@ def _parse_distinct(cells: np.ndarray, kind: str, name: str) -> tuple[np.ndarray
         at = text_at[well_formed]
         if kind == "whole":
             whole = plain.str.fullmatch(_WHOLE_UP_TO_INT64).fillna(False).to_numpy(dtype=bool)
-            digits = plain[whole].str.replace(r"\.0*$", "", regex=True)
-            accept(at[whole], [int(v) for v in digits])
+            digits = plain[whole].str.replace(r"\.0*$", "", regex=True).str.lstrip("+")
+            accept(at[whole], digits.astype("int64").to_numpy(dtype=object))
         else:
             accept(at, plain.astype("float64").to_numpy(dtype=object))
     elif kind == "yes_no":
