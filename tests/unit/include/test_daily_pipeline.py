@@ -8,8 +8,9 @@ import pytest
 
 from include import daily_pipeline
 from include.daily_pipeline import DAILY
-from include.submissions import check_county, discover
+from include.submissions import _finding_entry, _finding_rows, check_county, discover
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, NORTH, TZ, WEST, Landing
+from transforms.findings import Finding
 
 ROW = [(E1, True, "2020-03-10", 100, 90, 80, 5, 0, None)]
 
@@ -83,3 +84,12 @@ def test_no_file_is_missing_and_arrival_decides_on_time(landing):
     east = outcome_of(EAST)
     assert east["on_time"] is False
     assert east["arrived_at"] == "2020-03-17T12:01:00+00:00"
+
+
+def test_an_explained_warning_is_still_explained_when_the_report_reads_it_back():
+    explained = Finding.about_rows(
+        "capacity_pct_over_100", "warning", "产能恢复率超过100%", [4], ["120"], file_name="a.csv"
+    ).explained_by(["新线投产, 产能提升"])
+    outcomes = [{"county_code": EAST, "findings": [explained.to_dict()]}]
+    (stored,) = _finding_rows(DAILY, "2020-03-17", outcomes, []).to_dict("records")
+    assert _finding_entry(stored) == explained.to_dict()
