@@ -106,12 +106,12 @@ def check_county(kind: SubmissionKind, item: dict) -> dict:
 def verdict(parsed: readers.ReadResult | None, findings: list[Finding]) -> dict:
     """The part of a county's outcome its checks decide: accepted or rejected, every finding,
     the signature block of its form."""
-    signature = getattr(parsed, "signature", None)
+    signed = parsed is not None and not parsed.signature.is_empty
     accepted = parsed is not None and not has_errors(findings)
     return {
         "outcome": ACCEPTED if accepted else REJECTED,
         "findings": [f.to_dict() for f in findings],
-        "signature": None if signature is None or signature.is_empty else signature.to_dict(),
+        "signature": parsed.signature.to_dict() if signed else None,
         "error_count": sum(f.severity == "error" for f in findings),
         "warning_count": sum(f.severity == "warning" for f in findings),
     }

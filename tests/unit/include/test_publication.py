@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from include import daily_pipeline, submissions
+from include import daily_pipeline, submissions, warehouse
 from include.config import load_city_config
 from include.publication import enterprise_difficulties
+from include.tables import submissions_log
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
 from tests.html_checks import PageParts
 
@@ -146,15 +148,25 @@ def test_each_county_gets_a_receipt_linked_from_the_report_and_the_index(city):
     assert "状态：已报送" in (folder / f"receipts/{EAST}.txt").read_text("utf-8")
 
 
-def test_the_signature_block_round_trips_through_the_submissions_log(city):
-    outcomes = [
-        daily_pipeline.check_daily_county(item)
-        for item in daily_pipeline.discover_daily_submissions(DAY)
-    ]
-    by_code = {o["county_code"]: o for o in outcomes}
-    by_code[EAST]["signature"] = SIGNATURE
-    by_code[WEST]["signature"] = None
-    daily_pipeline.stage_daily_submissions(DAY, outcomes)
+def test_the_forms_signature_block_reaches_the_log_the_report_and_the_receipt(city):
+    _, landing = city
+    east = landing.root / "daily" / DAY / f"{EAST}.csv"
+    arrived = east.stat()
+    footer = "单位负责人：王局长,统计负责人：李科长,填表人：张小红\n"
+    footer += "联系电话：0751-8888123,报出日期：2020年3月17日\n"
+    east.write_bytes(east.read_bytes() + footer.encode("utf-8"))
+    os.utime(east, ns=(arrived.st_atime_ns, arrived.st_mtime_ns))
+    merge_day()
+    folder = Path(daily_pipeline.publish_daily(DAY))
+
     reported = {o["county_code"]: o for o in submissions.report_outcomes(daily_pipeline.DAILY, DAY)}
-    assert reported[EAST]["signature"] == SIGNATURE
+    assert reported[EAST]["outcome"] == "accepted" and reported[EAST]["signature"] == SIGNATURE
     assert reported[WEST]["signature"] is None and reported[NORTH]["signature"] is None
+    engine = warehouse.engine_for(os.environ["CITYSTATS_WAREHOUSE_URL"])
+    log = warehouse.read_partition(engine, submissions_log, {"kind": "daily", "period": DAY})
+    east_row = log.set_index("county_code").loc[EAST]
+    assert (east_row["filled_by"], east_row["contact_phone"]) == ("张小红", "0751-8888123")
+    contacts = (folder / "report.html").read_text("utf-8").split('<table class="contacts">')[1]
+    assert "<td>张小红</td><td>0751-8888123</td><td>2020年3月17日</td>" in contacts
+    receipt = (folder / f"receipts/{EAST}.txt").read_text("utf-8")
+    assert "  填表人：张小红\n" in receipt and "  审核人：未填写\n" in receipt
