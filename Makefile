@@ -19,7 +19,7 @@ DEMO_FROM := 2020-02-03
 DEMO_TO := 2020-03-31
 DEMO_QUARTERS := 2020Q1 2020Q2
 
-.PHONY: help setup demo demo-data test lint backfill quarterly clean
+.PHONY: help setup demo demo-data test lint backfill quarterly check clean
 
 help:
 	@echo "make demo      set up, write the demo landing zone, run the DAGs over the demo period"
@@ -27,6 +27,7 @@ help:
 	@echo "make lint      ruff"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD   run city_daily_report for each date"
 	@echo "make quarterly QUARTER=YYYYQn                 run city_quarterly_report for one quarter"
+	@echo "make check FILE=path [DATE=YYYY-MM-DD | QUARTER=YYYYQn]   check one county file before it is sent"
 	@echo "make prod-shape / prod-shape-stop   Airflow's services on local Postgres and Redis"
 	@echo "make compose-env                    write .env (secrets) for docker-compose.yml"
 
@@ -68,6 +69,11 @@ backfill: setup
 quarterly: setup
 	@test -n "$(QUARTER)" || (echo "usage: make quarterly QUARTER=YYYYQn"; exit 2)
 	$(BIN)/python -m include.operator_cli quarterly --quarter $(QUARTER)
+
+# The module exits 1 for a file that would be rejected; make itself then reports it and exits 2.
+check: setup
+	@test -n "$(FILE)" || (echo "usage: make check FILE=path [DATE=YYYY-MM-DD | QUARTER=YYYYQn]"; exit 2)
+	@$(BIN)/python -m include.check_file "$(FILE)" $(if $(DATE),--date "$(DATE)") $(if $(QUARTER),--quarter "$(QUARTER)")
 
 -include deploy/prod-shape.mk
 

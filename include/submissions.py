@@ -163,7 +163,7 @@ def check_submission(
     from transforms.validation import apply_explanations, run_expectation_suite
 
     try:
-        parsed = kind.read(content, file_name, settings.max_file_bytes)
+        parsed = kind.read(content, file_name, settings.submission_limits)
     except readers.UnreadableFile as problem:
         return None, [Finding("unreadable_file", "error", problem.problem, file_name=file_name)]
     findings = list(parsed.findings)
@@ -186,8 +186,9 @@ def load_suite(kind: SubmissionKind) -> dict:
 
 
 def load_registry(settings: Settings) -> pd.DataFrame:
-    content = storage.read_landed(str(storage.landing_path(settings.landing, *REGISTRY_PARTS)))
-    return readers.read_registry(content, "/".join(REGISTRY_PARTS)).frame
+    registry = storage.landing_path(settings.landing, *REGISTRY_PARTS)
+    content = storage.read_landed(str(registry), settings.registry_limits.max_bytes)
+    return readers.read_registry(content, "/".join(REGISTRY_PARTS), settings.registry_limits).frame
 
 
 def _stage_rows(kind: SubmissionKind, settings: Settings, item: dict, frame: pd.DataFrame) -> str:
@@ -233,7 +234,7 @@ def _stray_files(kind, settings: Settings, city: CityConfig, period: str) -> lis
     """Entries of the period that belong to no configured county (retired codes, bad names)."""
     landed = storage.scan_landing(settings.landing, kind.name, period)
     stray = [
-        _stray_file_finding(f.name, city) for f in landed.files if not _of_a_county(f.name, city)
+        stray_file_finding(f.name, city) for f in landed.files if not _of_a_county(f.name, city)
     ]
     stray += [refused_finding(e) for e in landed.refused if not _of_a_county(e.name, city)]
     return [f.to_dict() for f in stray]
@@ -243,7 +244,7 @@ def _of_a_county(name: str, city: CityConfig) -> bool:
     return name.startswith(city.county_codes)
 
 
-def _stray_file_finding(name: str, city: CityConfig) -> Finding:
+def stray_file_finding(name: str, city: CityConfig) -> Finding:
     prefix = name[:6]
     if prefix in city.retired_codes:
         why = f"{prefix}是已撤销的区划代码，不是{city.name}的县（市、区）"
