@@ -1,6 +1,6 @@
 """The demo's planned irregularities: which county sends what kind of trouble, and when.
 
-They fall on a few February and early-March days and on 30 March, never in the window
+They fall on a few February and early-March days and on 30 and 31 March, never in the window
 around the published milestones (all key enterprises resumed on 17 March, all enterprises
 on 26 March), so every county is accepted there, and never on a quarterly submission.
 """
@@ -28,6 +28,8 @@ class AnomalyKind(StrEnum):
     CAPACITY_OVER_100 = "capacity_over_100"
     ENTERPRISE_NOT_REPORTED = "enterprise_not_reported"
     ENTERPRISE_NOT_IN_REGISTRY = "enterprise_not_in_registry"
+    # A warning the county explains in the row's 说明 column (上报说明).
+    EXPLAINED_STAFF_JUMP = "explained_staff_jump"
 
 
 # The county status the spec prescribes for each kind. A late file has none of its own:
@@ -42,11 +44,16 @@ EXPECTED_STATUS: dict[AnomalyKind, str] = {
     AnomalyKind.CAPACITY_OVER_100: "accepted",
     AnomalyKind.ENTERPRISE_NOT_REPORTED: "accepted",
     AnomalyKind.ENTERPRISE_NOT_IN_REGISTRY: "accepted",
+    AnomalyKind.EXPLAINED_STAFF_JUMP: "accepted",
 }
 
 # Rows the bad file breaks, so the rejection reason has several rows to quote.
 ON_SITE_ABOVE_TOTAL_ROWS = 3
 OVER_CAPACITY_PCT = 120.0
+# Hires that move employees_total by more than half and by more than 50 persons since the
+# day before: the size of jump the day-over-day rule warns about.
+STAFF_JUMP_SHARE = 0.6
+STAFF_JUMP_MIN_PERSONS = 80
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,9 @@ ANOMALY_PLAN: tuple[_Planned, ...] = (
         AnomalyKind.ON_SITE_ABOVE_TOTAL,
         f"employees_on_site above employees_total in {ON_SITE_ABOVE_TOTAL_ROWS} rows",
     ),
-    _Planned(date(2020, 2, 11), 8, AnomalyKind.UNKNOWN_COLUMN, "an extra remarks (备注) column"),
+    _Planned(
+        date(2020, 2, 11), 8, AnomalyKind.UNKNOWN_COLUMN, "an extra contact person (联系人) column"
+    ),
     _Planned(date(2020, 2, 17), 0, AnomalyKind.TWO_FILES, "a second file (补报) for the same day"),
     _Planned(date(2020, 2, 17), 3, AnomalyKind.LATE, "", timedelta(hours=12, minutes=35)),
     _Planned(
@@ -115,6 +124,13 @@ ANOMALY_PLAN: tuple[_Planned, ...] = (
     _Planned(date(2020, 3, 5), 9, AnomalyKind.MISSING, "no file that day"),
     _Planned(date(2020, 3, 10), 8, AnomalyKind.LATE, "", timedelta(minutes=25)),
     _Planned(date(2020, 3, 30), 2, AnomalyKind.LATE, "", timedelta(hours=2, minutes=50)),
+    # On the last day, so the hires are not undone by the next day's file.
+    _Planned(
+        date(2020, 3, 31),
+        6,
+        AnomalyKind.EXPLAINED_STAFF_JUMP,
+        "employees_total up by more than half in one row, explained in its 说明 column",
+    ),
 )
 
 

@@ -4,6 +4,7 @@ and arrival time of every demo submission. Pure: nothing is written here.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import PurePosixPath
@@ -12,7 +13,13 @@ import numpy as np
 import pandas as pd
 
 from include.config import County
-from include.demo.anomalies import ON_SITE_ABOVE_TOTAL_ROWS, OVER_CAPACITY_PCT, AnomalyKind
+from include.demo.anomalies import (
+    ON_SITE_ABOVE_TOTAL_ROWS,
+    OVER_CAPACITY_PCT,
+    STAFF_JUMP_MIN_PERSONS,
+    STAFF_JUMP_SHARE,
+    AnomalyKind,
+)
 from include.demo.generator import (
     QUARTERS,
     DemoDataset,
@@ -21,7 +28,7 @@ from include.demo.generator import (
     random_stream,
     report_dates,
 )
-from transforms.schema import DAILY_COLUMNS, QUARTERLY_COLUMNS, Column
+from transforms.schema import DAILY_COLUMNS, EXPLANATION, QUARTERLY_COLUMNS, Column
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ class FileLayout:
     """How one county's office lays out its file (the spec's accepted variants)."""
 
     name: str
-    container: str  # "csv" or "xlsx"
+    container: str  # "csv", "xlsx" or "xls" (BIFF8, as WPS and Excel 2003 save it)
     file_name: str  # template over {code}, {county} and {report}
     encoding: str = "utf-8"
     chinese_headers: bool = False
@@ -40,7 +47,17 @@ class FileLayout:
     thousands_separator: bool = False
     percent_sign: bool = False  # capacity written as 85.3%
     title_rows: int = 0  # 1: a (merged) title; 2: title and a note row
-    total_row: bool = False  # trailing 合计 row
+    total_row: str = ""  # a 合计 row "above" or "below" the enterprise rows
+    # The parts of a printed statistical form (spreadsheets only):
+    grouped_header: bool = False  # two header rows: group titles merged over sub-headers
+    units_row: bool = False  # 人 个 支 % 万元 under the header
+    column_number_row: bool = False  # 甲 乙 丙 … over descriptive columns, 1 2 3 … over figures
+    serial_column: bool = False  # a leading 序号 column
+    notes_line: bool = False  # a 注： line after the data
+    signature: str = ""  # "cells": one field per cell; "text": all in one cell (WPS)
+    instructions_sheet: bool = False  # 填表说明 as the second sheet
+    # Header of the column where the county explains its warnings (说明 or 备注); daily only.
+    explanation_header: str = ""
 
 
 CSV_UTF8_ENGLISH = FileLayout("csv-utf8-en", "csv", "{code}")
@@ -52,7 +69,7 @@ XLSX_TITLED_CHINESE = FileLayout(
     date_style="excel",
     true_false=("是", "否"),
     title_rows=2,
-    total_row=True,
+    total_row="below",
 )
 # What Excel on Chinese Windows saves from a titled, formatted sheet.
 CSV_GB18030_CHINESE = FileLayout(
@@ -66,7 +83,7 @@ CSV_GB18030_CHINESE = FileLayout(
     thousands_separator=True,
     percent_sign=True,
     title_rows=1,
-    total_row=True,
+    total_row="below",
 )
 CSV_UTF8_BOM_CHINESE = FileLayout(
     "csv-utf8bom-zh",
@@ -85,6 +102,72 @@ XLSX_PLAIN_ENGLISH = FileLayout(
     "xlsx-plain-en", "xlsx", "{code}_{report}", date_style="excel", true_false=("yes", "no")
 )
 
+# The printed forms, as offices fill them in: WPS saves .xls and puts the whole signature
+# in one cell; the city's own template has every part of an NBS form; Excel 2003 offices
+# keep their old .xls.
+XLS_WPS_FORM = FileLayout(
+    "xls-wps-form",
+    "xls",
+    "{code}_{county}_{report}",
+    chinese_headers=True,
+    date_style="excel",
+    true_false=("是", "否"),
+    title_rows=2,
+    grouped_header=True,
+    column_number_row=True,
+    serial_column=True,
+    signature="text",
+    explanation_header="说明",
+)
+XLSX_CITY_FORM = FileLayout(
+    "xlsx-city-form",
+    "xlsx",
+    "{code}_{county}_{report}",
+    chinese_headers=True,
+    date_style="excel",
+    true_false=("是", "否"),
+    title_rows=2,
+    total_row="above",
+    grouped_header=True,
+    units_row=True,
+    column_number_row=True,
+    serial_column=True,
+    notes_line=True,
+    signature="cells",
+    instructions_sheet=True,
+    explanation_header="说明",
+)
+XLSX_WPS_GROUPED = FileLayout(
+    "xlsx-wps-grouped",
+    "xlsx",
+    "{code}{county}{report}",
+    chinese_headers=True,
+    date_style="chinese",
+    true_false=("是", "否"),
+    title_rows=1,
+    grouped_header=True,
+    units_row=True,
+    notes_line=True,
+    signature="text",
+    instructions_sheet=True,
+    explanation_header="备注",
+)
+XLS_EXCEL2003 = FileLayout(
+    "xls-excel2003",
+    "xls",
+    "{code}_{report}",
+    chinese_headers=True,
+    date_style="excel",
+    true_false=("是", "否"),
+    title_rows=2,
+    total_row="below",
+    column_number_row=True,
+    serial_column=True,
+    notes_line=True,
+    signature="cells",
+    explanation_header="备注",
+)
+
 # County i of the config uses layout i modulo this list: every variant appears.
 LAYOUT_ROTATION = (
     CSV_UTF8_ENGLISH,
@@ -93,11 +176,15 @@ LAYOUT_ROTATION = (
     CSV_UTF8_BOM_CHINESE,
     CSV_UTF8_ENGLISH_REORDERED,
     XLSX_PLAIN_ENGLISH,
+    XLS_WPS_FORM,
+    XLSX_CITY_FORM,
+    XLSX_WPS_GROUPED,
+    XLS_EXCEL2003,
 )
-# One county moves to the city's titled Excel template during the demo: counties usually
-# keep their format, but not forever.
+# One county moves from its old .xls to the city's form template during the demo: counties
+# usually keep their format, but not forever.
 FORMAT_SWITCH_DATE = date(2020, 3, 2)
-FORMAT_SWITCH_LAYOUT = XLSX_TITLED_CHINESE
+FORMAT_SWITCH_LAYOUT = XLSX_CITY_FORM
 
 # Counties upload in the last hours before the daily deadline.
 DAILY_UPLOAD_HOURS = 4
@@ -107,8 +194,23 @@ QUARTERLY_UPLOAD_HOURS = (time(9, 0), time(18, 0))
 
 # Anomalies that change which files arrive, or when, rather than what they hold.
 FILE_LEVEL_KINDS = {AnomalyKind.MISSING, AnomalyKind.LATE, AnomalyKind.TWO_FILES}
-REMARKS_COLUMN = Column("remarks", "备注", "str", required=False)
-REMARKS = ("网格员已核实", "已发放口罩", "待复查")
+# A column no form of the spec has (备注 would be read as the county's explanation).
+CONTACT_COLUMN = Column("contact", "联系人", "str", required=False)
+CONTACTS = ("陈经理", "办公室刘主任", "安全员黄工")
+# What a county writes in the explanation column of a row whose capacity is above 100;
+# each enterprise keeps its reason from day to day.
+OVER_CAPACITY_EXPLANATIONS = (
+    "新增生产线，产能超设计值",
+    "承接防疫物资订单，满负荷加班生产",
+    "出口订单增加，两班倒生产",
+)
+
+# Who signs a county's forms: the office head, its statistics head and the clerk.
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁"
+GIVEN_NAMES = ("伟", "芳", "娜", "敏", "静", "强", "磊", "军", "勇", "艳", "杰", "涛", "明",
+               "建华", "志强", "海燕", "晓东", "丽华", "国平", "秀英")  # fmt: skip
+# Shaoguan's area code: the demo's contacts and numbers are invented.
+PHONE_AREA_CODE = "0751"
 
 
 @dataclass(frozen=True)
@@ -120,6 +222,9 @@ class SubmissionFile:
     title: str
     note: str
     arrives_at: datetime  # local, aware
+    notes: str = ""  # the 注： line under the data
+    signature: tuple[tuple[str, str], ...] = ()  # (label, value) pairs of the footer
+    instructions: tuple[str, ...] = ()  # the lines of the 填表说明 sheet
 
 
 def layout_for(county_position: int, county_count: int, day: date | None) -> FileLayout:
@@ -141,6 +246,8 @@ def plan_daily_submissions(dataset: DemoDataset) -> list[SubmissionFile]:
     tampering = random_stream(dataset.seed, "tampering")
     anomalies = {(a.report_date, a.county_code): a for a in dataset.anomalies}
     states_by_day = dict(tuple(dataset.daily.groupby("report_date")))
+    signatories = _signatories(dataset)
+    deadline_text = f"{city.schedule.daily_deadline:%H:%M}"
     files: list[SubmissionFile] = []
     for day in report_dates():
         states = states_by_day[pd.Timestamp(day)]
@@ -155,11 +262,15 @@ def plan_daily_submissions(dataset: DemoDataset) -> list[SubmissionFile]:
                 continue
             if kind is AnomalyKind.LATE:
                 arrives_at = anomaly.arrives_at
+            layout = layout_for(position, len(city.counties), day)
             table = states.loc[states["county_code"] == county.code].reset_index(drop=True)
             columns = DAILY_COLUMNS
+            if layout.explanation_header:
+                table[EXPLANATION.name] = _over_capacity_explanations(table)
+                columns = (*columns, EXPLANATION)
             if kind is not None and kind not in FILE_LEVEL_KINDS:
                 table, columns = _tamper(kind, table, columns, dataset, county, day, tampering)
-            layout = layout_for(position, len(city.counties), day)
+            explained_in = layout.explanation_header or EXPLANATION.chinese
             submission = SubmissionFile(
                 relative_path=PurePosixPath("daily", day.isoformat(), _file_name(layout, county)),
                 layout=layout,
@@ -168,9 +279,27 @@ def plan_daily_submissions(dataset: DemoDataset) -> list[SubmissionFile]:
                 title=f"{city.name}企业复工复产情况日报表（{county.name}）",
                 note=(
                     f"填报单位：{county.name}工业和信息化局　　"
-                    f"填报日期：{day.year}年{day.month}月{day.day}日　　单位：家、人、%"
+                    f"填报日期：{_chinese_date(day)}　　单位：家、人、%"
                 ),
                 arrives_at=arrives_at,
+                notes=(
+                    f"注：1.本表每日{deadline_text}前报送；2.“是否复工”填“是”或“否”，"
+                    f"已复工的填写复工日期；3.产能恢复率超过100的，请在{explained_in}栏注明原因。"
+                ),
+                signature=(*signatories[county.code], ("报出日期", _chinese_date(day))),
+                instructions=(
+                    "填表说明",
+                    f"一、本表由各县（市、区）工业和信息化局填报，每日{deadline_text}前报送"
+                    f"{city.name}工业和信息化局。",
+                    "二、填报范围为名录库中本县（市、区）的全部规模以上工业企业，一企一行，"
+                    "不得漏报、重报。",
+                    "三、统一社会信用代码填写18位代码；“是否复工”填“是”或“否”，"
+                    "已复工的企业须填写复工日期。",
+                    "四、在岗人数不得大于职工总数；产能恢复率(%)为当日产能占正常产能的百分比。",
+                    "五、数据核实无误但超出常规的（如产能恢复率超过100、职工总数比上日变动过半），"
+                    f"请在该企业所在行的“{explained_in}”栏写明原因。",
+                    "六、表尾须填写单位负责人、统计负责人、填表人、联系电话和报出日期。",
+                ),
             )
             files.append(submission)
             if kind is AnomalyKind.TWO_FILES:
@@ -189,6 +318,7 @@ def plan_daily_submissions(dataset: DemoDataset) -> list[SubmissionFile]:
 def plan_quarterly_submissions(dataset: DemoDataset) -> list[SubmissionFile]:
     city = dataset.city
     arrivals = random_stream(dataset.seed, "quarterly arrivals")
+    signatories = _signatories(dataset)
     files = []
     for quarter in QUARTERS:
         values = dataset.quarterly.loc[dataset.quarterly["report_quarter"] == quarter]
@@ -214,9 +344,55 @@ def plan_quarterly_submissions(dataset: DemoDataset) -> list[SubmissionFile]:
                         datetime.combine(upload_day, QUARTERLY_UPLOAD_HOURS[0], tzinfo=city.tz),
                         datetime.combine(upload_day, QUARTERLY_UPLOAD_HOURS[1], tzinfo=city.tz),
                     ),
+                    notes="注：金额单位为万元，保留一位小数；上年同期数按本期统计范围填报。",
+                    signature=(*signatories[county.code], ("报出日期", _chinese_date(upload_day))),
+                    instructions=(
+                        "填表说明",
+                        "一、本表由各县（市、区）工业和信息化局填报，于季度结束后"
+                        f"{city.schedule.quarterly_deadline_days}日内报送{city.name}工业和信息化局。",
+                        "二、填报范围为名录库中本县（市、区）的全部规模以上工业企业，一企一行。",
+                        "三、行业代码按《国民经济行业分类》（GB/T 4754-2017）填写两位大类代码。",
+                        "四、金额单位为万元；上年同期数按本期统计范围填报，增加值不得大于总产值。",
+                        "五、表尾须填写单位负责人、统计负责人、填表人、联系电话和报出日期。",
+                    ),
                 )
             )
     return files
+
+
+def _signatories(dataset: DemoDataset) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Per county, who signs its forms and the office telephone; the same all demo long."""
+    rng = random_stream(dataset.seed, "signatories")
+    signatories = {}
+    for county in dataset.city.counties:
+        unit_head, statistics_head, filled_by = (
+            str(rng.choice(list(SURNAMES))) + str(rng.choice(GIVEN_NAMES)) for _ in range(3)
+        )
+        number = "".join(str(digit) for digit in rng.integers(0, 10, size=6))
+        signatories[county.code] = (
+            ("单位负责人", unit_head),
+            ("统计负责人", statistics_head),
+            ("填表人", filled_by),
+            ("联系电话", f"{PHONE_AREA_CODE}-8{number}"),
+        )
+    return signatories
+
+
+def _chinese_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _over_capacity_explanations(table: pd.DataFrame) -> np.ndarray:
+    reasons = np.array(
+        [
+            OVER_CAPACITY_EXPLANATIONS[
+                zlib.crc32(enterprise.encode()) % len(OVER_CAPACITY_EXPLANATIONS)
+            ]
+            for enterprise in table["enterprise_id"]
+        ],
+        dtype=object,
+    )
+    return np.where(table["capacity_pct"].to_numpy(dtype=float) > 100, reasons, None)
 
 
 def _arrival(rng: np.random.Generator, earliest: datetime, latest: datetime) -> datetime:
@@ -271,11 +447,25 @@ def _tamper(
         row = int(rng.choice(len(table)))
         table = pd.concat([table.iloc[: row + 1], table.iloc[row:]], ignore_index=True)
     elif kind is AnomalyKind.UNKNOWN_COLUMN:
-        remarks = rng.choice(list(REMARKS), size=len(table))
-        table["remarks"] = np.where(rng.random(len(table)) < 0.2, remarks, None)
-        columns = (*columns, REMARKS_COLUMN)
+        contacts = rng.choice(list(CONTACTS), size=len(table))
+        table[CONTACT_COLUMN.name] = np.where(rng.random(len(table)) < 0.2, contacts, None)
+        columns = (*columns, CONTACT_COLUMN)
     elif kind is AnomalyKind.CAPACITY_OVER_100:
-        table.loc[rng.choice(candidates), "capacity_pct"] = OVER_CAPACITY_PCT
+        row = rng.choice(candidates)
+        table.loc[row, "capacity_pct"] = OVER_CAPACITY_PCT
+        # The planned warning stays one the county has not explained.
+        if EXPLANATION.name in table:
+            table.loc[row, EXPLANATION.name] = None
+    elif kind is AnomalyKind.EXPLAINED_STAFF_JUMP:
+        row = rng.choice(candidates)
+        hired = max(
+            STAFF_JUMP_MIN_PERSONS, round(table.loc[row, "employees_total"] * STAFF_JUMP_SHARE)
+        )
+        table.loc[row, "employees_total"] += hired
+        if EXPLANATION.name not in table:
+            table[EXPLANATION.name] = None
+            columns = (*columns, EXPLANATION)
+        table.loc[row, EXPLANATION.name] = f"新招员工{hired}人，新增生产线投产"
     elif kind is AnomalyKind.ENTERPRISE_NOT_REPORTED:
         table = table.drop(index=rng.choice(len(table))).reset_index(drop=True)
     elif kind is AnomalyKind.ENTERPRISE_NOT_IN_REGISTRY:

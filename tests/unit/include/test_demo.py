@@ -8,7 +8,9 @@ from collections import Counter
 from datetime import date, datetime, time
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from python_calamine import CalamineWorkbook
 from stdnum.cn import uscc
 
 from include.config import load_city_config
@@ -21,7 +23,17 @@ from include.demo import (
     quarterly_totals,
     write_demo_landing,
 )
+from include.demo.anomalies import STAFF_JUMP_MIN_PERSONS, STAFF_JUMP_SHARE
 from include.demo.generator import QUARTERS, report_dates
+from include.demo.landing_writer import INSTRUCTIONS_SHEET
+from include.demo.submissions import (
+    CONTACT_COLUMN,
+    FORMAT_SWITCH_LAYOUT,
+    LAYOUT_ROTATION,
+    plan_daily_submissions,
+    plan_submissions,
+)
+from transforms.schema import DATE, EXPLANATION, EXPLANATION_HEADERS, Column
 
 IN_SCOPE = 473
 KEY = 50
@@ -30,6 +42,7 @@ H1_VALUE_ADDED = 1_480_500.0
 H1_OUTPUT_YOY_PCT = -2.3
 H1_VALUE_ADDED_YOY_PCT = -0.7
 UTF8_BOM = b"\xef\xbb\xbf"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +63,11 @@ def counts(dataset):
 @pytest.fixture(scope="module")
 def half_year(dataset):
     return quarterly_totals(dataset).sum()
+
+
+@pytest.fixture(scope="module")
+def submissions(dataset):
+    return plan_submissions(dataset)
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +275,9 @@ def test_the_landing_mixes_csv_encodings_and_excel(landings):
         if path.suffix == ".xlsx":
             assert zipfile.is_zipfile(path)
             variants.add("xlsx")
+        elif path.suffix == ".xls":
+            assert content.startswith(OLE_MAGIC)
+            variants.add("xls")
         elif content.startswith(UTF8_BOM):
             variants.add("csv-utf8-bom")
         else:
@@ -266,8 +287,170 @@ def test_the_landing_mixes_csv_encodings_and_excel(landings):
             except UnicodeDecodeError:
                 content.decode("gb18030")
                 variants.add("csv-gb18030")
-    assert variants == {"xlsx", "csv-utf8-bom", "csv-utf8", "csv-gb18030"}
+    assert variants == {"xlsx", "xls", "csv-utf8-bom", "csv-utf8", "csv-gb18030"}
 
 
 def test_rewriting_removes_files_of_an_earlier_run(landings):
     assert not (landings[1] / "daily" / "2020-02-03" / "440203_stale.csv").exists()
+
+
+# The real forms
+
+
+def _sheet_rows(path: Path, sheet: int = 0) -> list[list]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(sheet).to_python()
+
+
+def _expected_cells(submission) -> list[list]:
+    """The data rows as a spreadsheet shows them: 序号, then the table's values."""
+    layout, rows = submission.layout, []
+    for number, record in enumerate(submission.table.itertuples(index=False), start=1):
+        values = record._asdict()
+        cells = [number] if layout.serial_column else []
+        for column in submission.columns:
+            cells.append(_shown(values[column.name], column, layout.true_false))
+        rows.append(cells)
+    return rows
+
+
+def _shown(value, column: Column, true_false: tuple[str, str]):
+    if pd.isna(value):
+        return ""
+    if column.dtype == DATE:
+        return pd.Timestamp(value).date()
+    if column.dtype == "boolean":
+        return true_false[0] if value else true_false[1]
+    return value
+
+
+def test_every_county_sends_its_layout_and_the_real_form_parts_all_appear(submissions):
+    used = {s.layout for s in submissions}
+    assert used == {*LAYOUT_ROTATION, FORMAT_SWITCH_LAYOUT}
+    forms = [s.layout for s in submissions if s.layout.container != "csv"]
+    for part in (
+        "grouped_header",
+        "units_row",
+        "column_number_row",
+        "serial_column",
+        "notes_line",
+        "instructions_sheet",
+    ):
+        assert any(getattr(layout, part) for layout in forms), part
+    assert {layout.signature for layout in forms} >= {"cells", "text"}
+    assert {layout.total_row for layout in forms} >= {"above", "below"}
+    assert {layout.explanation_header for layout in forms} >= set(EXPLANATION_HEADERS[:2])
+    # Every kind of form is sent on the published milestone days and in both quarters.
+    first, last = MILESTONE_WINDOW
+    in_window = {
+        s.layout.name
+        for s in submissions
+        if s.relative_path.parts[0] == "daily"
+        and first <= date.fromisoformat(s.relative_path.parts[1]) <= last
+    }
+    assert {"xls-wps-form", "xlsx-city-form", "xlsx-wps-grouped"} <= in_window
+    quarterly = {s.layout.container for s in submissions if s.relative_path.parts[0] != "daily"}
+    assert quarterly == {"csv", "xlsx", "xls"}
+
+
+def test_xls_files_read_back_with_the_planned_values(landings, submissions):
+    xls = [s for s in submissions if s.layout.container == "xls"]
+    assert {s.layout.name for s in xls} == {"xls-wps-form", "xls-excel2003"}
+    for submission in xls[::7]:
+        rows = _sheet_rows(landings[0] / submission.relative_path)
+        # Data rows start with their 序号; the column-number row starts with 甲.
+        data = [row for row in rows if isinstance(row[0], int)]
+        expected = _expected_cells(submission)
+        width = len(expected[0])
+        assert [row[:width] for row in data] == expected, submission.relative_path
+
+
+def test_the_city_form_has_every_part_of_a_statistical_form(landings, submissions):
+    submission = next(
+        s
+        for s in submissions
+        if s.layout.name == "xlsx-city-form" and s.relative_path.parts[1:2] == ("2020-03-17",)
+    )
+    path = landings[0] / submission.relative_path
+    workbook = CalamineWorkbook.from_path(str(path))
+    assert workbook.sheet_names == ["Sheet1", INSTRUCTIONS_SHEET]
+    sheet = workbook.get_sheet_by_index(0)
+    rows = sheet.to_python()
+    title, info, groups, headers, units, numbers, total, first = rows[:8]
+    assert title[0] == submission.title and info[0].startswith("填报单位：")
+    assert groups[:2] == ["序号", "填报日期"] and "职工情况（人）" in groups
+    assert "防疫物资缺口" in groups and groups[-1] == "说明"
+    assert headers[groups.index("职工情况（人）")] == "职工总数"
+    assert headers[groups.index("防疫物资缺口") + 1] == "测温枪缺口(支)"
+    assert {"人", "个", "支", "%"} <= set(units)
+    assert numbers[:3] == ["甲", "乙", "丙"] and 1.0 in numbers
+    assert total[4] == "合计" and first[0] == 1.0
+    notes, signature = rows[-2:]
+    assert notes[0].startswith("注：")
+    assert [cell for cell in signature if cell] == [
+        f"{label}：{value}" for label, value in submission.signature
+    ]
+    assert signature[0].startswith("单位负责人：")
+    assert "报出日期：2020年3月17日" in signature
+    group_column = groups.index("职工情况（人）")
+    merges = sheet.merged_cell_ranges
+    assert ((2, group_column), (2, group_column + 1)) in merges  # over its two sub-headers
+    assert ((2, 0), (3, 0)) in merges  # 序号 over both header rows
+    assert _sheet_rows(path, 1)[0][0] == INSTRUCTIONS_SHEET
+
+
+def test_wps_forms_sign_in_one_cell(landings, submissions):
+    submission = next(s for s in submissions if s.layout.name == "xls-wps-form")
+    last = _sheet_rows(landings[0] / submission.relative_path)[-1]
+    assert last[0].startswith("单位负责人：") and "联系电话：0751-8" in last[0]
+    assert [cell for cell in last if cell] == [last[0]]
+
+
+def test_counties_with_an_explanation_column_explain_their_over_capacity_rows(dataset, submissions):
+    planned = {(a.report_date, a.county_code): a.kind for a in dataset.anomalies}
+    explained_days = set()
+    for submission in submissions:
+        if EXPLANATION not in submission.columns or submission.relative_path.parts[0] != "daily":
+            continue
+        day = date.fromisoformat(submission.relative_path.parts[1])
+        table = submission.table
+        over = table["capacity_pct"] > 100
+        kind = planned.get((day, str(table["county_code"].iloc[0])))
+        if kind is AnomalyKind.CAPACITY_OVER_100:
+            # The planned warning is one the county has not explained.
+            assert table.loc[over, EXPLANATION.name].isna().any()
+        elif kind is not AnomalyKind.EXPLAINED_STAFF_JUMP:
+            assert (table[EXPLANATION.name].notna() == over).all(), submission.relative_path
+        if over.any():
+            explained_days.add(day)
+    first, last = MILESTONE_WINDOW
+    assert any(first <= day <= last for day in explained_days)
+
+
+def test_the_explained_staff_jump_is_a_jump_the_rule_warns_about(dataset):
+    (jump,) = [a for a in dataset.anomalies if a.kind is AnomalyKind.EXPLAINED_STAFF_JUMP]
+    files = {
+        (s.relative_path.parts[1], s.relative_path.name[:6]): s.table
+        for s in plan_daily_submissions(dataset)
+    }
+    today = files[(jump.report_date.isoformat(), jump.county_code)].set_index("enterprise_id")
+    before = files[(date(2020, 3, 30).isoformat(), jump.county_code)].set_index("enterprise_id")
+    explained = today[today[EXPLANATION.name].str.startswith("新招员工", na=False)]
+    assert len(explained) == 1
+    now = int(explained["employees_total"].iloc[0])
+    previous = int(before.loc[explained.index[0], "employees_total"])
+    assert now - previous == max(STAFF_JUMP_MIN_PERSONS, round(STAFF_JUMP_SHARE * previous))
+    # employees_total_day_over_day_jump warns above half and above 50 persons.
+    assert now - previous > 50 and now - previous > previous / 2
+
+
+def test_the_unknown_column_is_one_no_reader_alias_takes(dataset, submissions):
+    (unknown,) = [a for a in dataset.anomalies if a.kind is AnomalyKind.UNKNOWN_COLUMN]
+    (submission,) = [
+        s
+        for s in submissions
+        if s.relative_path.parts[1] == unknown.report_date.isoformat()
+        and s.relative_path.name.startswith(unknown.county_code)
+    ]
+    assert CONTACT_COLUMN in submission.columns
+    assert CONTACT_COLUMN.chinese not in EXPLANATION_HEADERS
+    assert submission.table[CONTACT_COLUMN.name].notna().any()
