@@ -13,6 +13,7 @@ complete.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 VERSIONS_FOLDER = ".versions"
-LOCAL_PROTOCOLS = ("file", "local")
+LOCAL_PROTOCOLS = ("", "file", "local")  # "": a plain path
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,14 @@ def read_landed(uri: str, max_bytes: int | None = None) -> bytes:
     if path.protocol not in LOCAL_PROTOCOLS:
         with path.open("rb") as handle:
             return handle.read() if max_bytes is None else handle.read(max_bytes + 1)
-    descriptor = os.open(path.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        descriptor = os.open(path.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno != errno.ELOOP:
+            raise
+        raise OSError(
+            error.errno, "a symbolic link: the landing zone is read without following links"
+        ) from error
     with open(descriptor, "rb") as handle:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             raise OSError(f"{shown_name(path.path)} is not a regular file")
