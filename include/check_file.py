@@ -36,20 +36,22 @@ def check_file(
     path: Path, kind: submissions.SubmissionKind, period: str, city: CityConfig, settings: Settings
 ) -> tuple[bool, str]:
     """(would it be accepted, the receipt text) for the file at `path` sent for `period`."""
-    content = path.read_bytes()
+    content = _content(path, settings)
     name = storage.shown_name(path.name)
     county = next((c for c in city.counties if name.startswith(c.code)), None)
-    if county is None:
-        # The landing zone would not give this file to any county: it is a stray file.
-        reason = submissions.stray_file_finding(name, city).describe()
-        return False, f"{STRAY_FILE_VERDICT}\n\n  {reason}\n"
     if name != path.name:
         entry = storage.RefusedEntry(name, *storage.UNSAFE_NAME)
         parsed, findings = None, [submissions.refused_finding(entry)]
+    elif county is None:
+        parsed, findings = None, [submissions.stray_file_finding(name, city)]
     else:
         parsed, findings = submissions.check_submission(
             kind, name, content, county.code, period, settings
         )
+    if county is None:
+        # The landing zone gives such a file to no county, so there is no county's receipt.
+        reasons = "".join(f"  {f.describe()}\n" for f in findings)
+        return False, f"{STRAY_FILE_VERDICT}\n\n{reasons}"
     outcome = {
         "county_code": county.code,
         "county_name": county.name,
@@ -72,7 +74,7 @@ def check_file(
 
 def period_in_file(path: Path, settings: Settings) -> tuple[submissions.SubmissionKind, str] | None:
     """The kind and period the file gives itself: its first 填报日期, else its first 报告期."""
-    content = path.read_bytes()
+    content = _content(path, settings)
     for kind in (DAILY, QUARTERLY):
         try:
             frame = kind.read(content, path.name, settings.submission_limits).frame
@@ -83,6 +85,13 @@ def period_in_file(path: Path, settings: Settings) -> tuple[submissions.Submissi
             value = values.iloc[0]
             return kind, value.date().isoformat() if isinstance(value, datetime) else str(value)
     return None
+
+
+def _content(path: Path, settings: Settings) -> bytes:
+    """As much of the file as the check task reads of a landed one: enough to see it is over
+    the size limit, never all of a huge file."""
+    with path.open("rb") as handle:
+        return handle.read(settings.max_file_bytes + 1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -84,6 +84,14 @@ def test_a_file_named_for_no_county_is_rejected_as_the_landing_zone_would(outbox
     assert "已撤销的区划代码" in printed and "file_name_not_a_county" in printed
 
 
+def test_a_name_with_control_characters_is_refused_and_shown_escaped(outbox, capsys):
+    path = outbox(EAST, EAST_ROWS, name=f"{EAST}\t\x1b[31m.csv")
+    assert main([str(path), "--date", DAY]) == 1
+    printed = capsys.readouterr().out
+    assert "file_name_has_control_characters" in printed and "控制字符" in printed
+    assert r"\t\x1b[31m" in printed and "\x1b" not in printed
+
+
 @pytest.mark.parametrize(
     "arguments",
     [
