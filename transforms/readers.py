@@ -112,11 +112,13 @@ _SIGNATURE_LABELS = (
     ("报出日期", "reported_on"),
     ("填报日期", "reported_on"),
 )
+# Other labels of a form's info lines, where a signature value also ends.
+_INFO_LABELS = ("填报单位", "报告期", "计量单位", "单位：", "单位:")
 _SIGNATURE = re.compile(
     "("
     + "|".join(label for label, _ in _SIGNATURE_LABELS)
     + r")[：:]?(.*?)(?=(?:"
-    + "|".join(label for label, _ in _SIGNATURE_LABELS)
+    + "|".join((*(label for label, _ in _SIGNATURE_LABELS), *_INFO_LABELS))
     + r")|$)"
 )
 _SIGNATURE_FIELDS = dict(_SIGNATURE_LABELS)

@@ -47,6 +47,17 @@ def test_rows_are_sorted_by_key_and_nulls_survive():
             "error_count": pd.array([0, 0], dtype="Int64"),
             "warning_count": pd.array([0, 1], dtype="Int64"),
             "reasons": [None, None],
+            **{
+                name: [None, None]
+                for name in (
+                    "unit_head",
+                    "statistics_head",
+                    "reviewer",
+                    "filled_by",
+                    "contact_phone",
+                    "reported_on",
+                )
+            },
         }
     )
     table = read(table_parquet(log, submissions_log)).to_pylist()

@@ -230,3 +230,12 @@ def test_capacity_given_as_fractions_is_questioned():
 
     [finding] = result.findings
     assert (finding.rule, finding.severity) == ("capacity_pct_looks_like_fraction", "warning")
+
+
+def test_a_signature_value_ends_where_the_next_label_of_an_info_line_starts():
+    header, records = records_grid()
+    info = ["填报单位：武江区工业和信息化局　　填报日期：2020年3月31日　　单位：家、人、%"]
+
+    result = read_daily_submission(xlsx_bytes([info, header, *records]), "440203.xlsx")
+
+    assert result.signature == Signature(reported_on="2020年3月31日")
