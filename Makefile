@@ -71,7 +71,8 @@ quarterly: setup
 	$(BIN)/python -m include.operator_cli quarterly --quarter $(QUARTER)
 
 # The module exits 1 for a file that would be rejected; make itself then reports it and exits 2.
-check: setup
+# Only the venv is needed: `setup` would migrate the warehouse, and a check writes nothing.
+check: $(VENV)/.installed
 	@test -n "$(FILE)" || (echo "usage: make check FILE=path [DATE=YYYY-MM-DD | QUARTER=YYYYQn]"; exit 2)
 	@$(BIN)/python -m include.check_file "$(FILE)" $(if $(DATE),--date "$(DATE)") $(if $(QUARTER),--quarter "$(QUARTER)")
 
