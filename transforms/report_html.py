@@ -38,7 +38,14 @@ from transforms.report_labels import (
 )
 
 # Rules that stop a file before the expectation suite can run on it.
-FILE_LEVEL_RULES = {"unreadable_file", "ambiguous_submission"}
+FILE_LEVEL_RULES = {
+    "unreadable_file",
+    "ambiguous_submission",
+    "landing_entry_is_symlink",
+    "landing_entry_outside_landing_zone",
+    "landing_entry_not_a_file",
+    "file_name_has_control_characters",
+}
 # The signature lines the reports show, the ones the office calls first leading.
 CONTACT_COLUMNS = [
     {"name": name, "label": SIGNATURE_LABELS[name]}
