@@ -44,7 +44,11 @@ $(AIRFLOW_HOME)/.migrated: $(VENV)/.installed
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 	touch $@
 
+# The warehouse schema (Alembic, include/migrations) is migrated on every `make setup`, without
+# a stamp: the database at CITYSTATS_WAREHOUSE_URL can change under a stamp, and a warehouse
+# already at the newest revision is left as it is.
 setup: $(VENV)/.installed $(AIRFLOW_HOME)/.migrated
+	@$(BIN)/python -m include.warehouse migrate
 
 demo-data: setup
 	$(BIN)/python -m include.demo --landing "$(CITYSTATS_LANDING)"

@@ -1,6 +1,7 @@
 """The init step of a deployment, run after `airflow db migrate` by the compose service
-`airflow-init` and by `make prod-shape`: the warehouse database and its tables, and the
-password of the admin user(s) of Airflow's simple auth manager.
+`airflow-init` and by `make prod-shape`: the warehouse database and its schema (migrated by
+Alembic to the newest revision, `include.warehouse.migrate`), and the password of the admin
+user(s) of Airflow's simple auth manager.
 
 Reads CITYSTATS_WAREHOUSE_URL, CITYSTATS_ADMIN_PASSWORD,
 AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS and AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE.
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from include.warehouse import engine_for
+from include.warehouse import migrate
 
 
 def ensure_database(url: str) -> None:
@@ -35,8 +36,9 @@ def ensure_database(url: str) -> None:
         server.dispose()
 
 
-def create_warehouse_schema(url: str) -> None:
-    engine_for(url).dispose()  # engine_for creates the tables that are missing
+def create_warehouse_schema(url: str) -> str | None:
+    """Create or upgrade the warehouse schema; the revision it is at afterwards."""
+    return migrate(url)
 
 
 def admin_users(users_setting: str) -> list[str]:
@@ -59,14 +61,14 @@ def main() -> int:
     env = os.environ
     warehouse_url = env["CITYSTATS_WAREHOUSE_URL"]
     ensure_database(warehouse_url)
-    create_warehouse_schema(warehouse_url)
+    revision = create_warehouse_schema(warehouse_url)
     users = admin_users(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"])
     write_passwords(
         env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"],
         users,
         env["CITYSTATS_ADMIN_PASSWORD"],
     )
-    print(f"warehouse schema ready; password set for {', '.join(users)}")
+    print(f"warehouse schema at revision {revision}; password set for {', '.join(users)}")
     return 0
 
 

@@ -2,12 +2,22 @@
 
 Every write replaces exactly one period's rows of a table inside the caller's
 transaction, so a rerun or backfill of a date can never leave half of it behind.
+
+The schema is Alembic's (include/migrations): `migrate(url)` creates or upgrades it, run by
+`make setup` and the deployment's init step as `python -m include.warehouse migrate`;
+opening an engine changes nothing. A change to include/tables.py is a new revision:
+`python -m include.warehouse revision -m "what changed"`, then review the file it writes.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import (
@@ -25,41 +35,126 @@ from sqlalchemy import (
     delete,
     event,
     insert,
-    inspect,
+    make_url,
     select,
-    text,
 )
+from sqlalchemy.pool import NullPool
 
-from include.tables import metadata
+from include.config import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported by the functions that use it: a task that only reads and writes rows
+# does not pay for it.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Not `alembic_version`: the warehouse's history must never be mistaken for Airflow's, even on
+# a server (or in a SQLite folder) the two share.
+VERSION_TABLE = "citystats_alembic_version"
+
+
+def _new_engine(url: str, **options) -> Engine:
+    engine = create_engine(url, pool_pre_ping=True, **options)
+    if engine.dialect.name == "sqlite":
+        # Parallel task processes write to one file: wait for the lock instead of failing.
+        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA busy_timeout=60000"))
+    return engine
 
 
 @cache
 def engine_for(url: str) -> Engine:
-    engine = create_engine(url, future=True, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-        # Parallel task processes write to one file: wait for the lock instead of failing.
-        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA busy_timeout=60000"))
-    ensure_schema(engine)
-    return engine
+    """The engine of the warehouse at `url`, one per process. It changes nothing in the
+    database: the schema is `migrate`'s (run by `make setup` and the deployment's init step)."""
+    return _new_engine(url)
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create missing tables, and add columns that a newer version of a table defines.
+def alembic_config(**attributes: object) -> Config:
+    """Alembic's configuration for the warehouse, without an alembic.ini: the environment is
+    include/migrations, and the caller passes the connection (or the URL) as an attribute."""
+    from alembic.config import Config
 
-    Tables only ever gain nullable columns between versions, so adding them is the whole
-    upgrade; a column that changed type or meaning gets a new name instead.
-    """
-    metadata.create_all(engine)
-    existing = inspect(engine)
-    with engine.begin() as connection:
-        for table in metadata.sorted_tables:
-            present = {c["name"] for c in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    connection.execute(
-                        text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # Revisions are numbered 0001, 0002, ...: the file name is the number and the message.
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+    config.attributes.update(attributes)
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision of the warehouse schema in include/migrations/versions."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def schema_revision(url: str) -> str | None:
+    """The revision the warehouse at `url` is at; None when Alembic has never run on it."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = _new_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+            return context.get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def migrate(url: str, revision: str = "head") -> str | None:
+    """Create or upgrade the warehouse schema at `url` to `revision` (default: the newest),
+    in one transaction where the database allows DDL in one. The one way the schema changes:
+    a database already at the revision is left as it is, and one made before Alembic (by the
+    old create-on-connect code) is taken over by the first revision with its rows."""
+    from alembic import command
+
+    _make_sqlite_folder(url)
+    engine = _new_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(alembic_config(connection=connection), revision)
+    finally:
+        engine.dispose()
+    return schema_revision(url)
+
+
+def _make_sqlite_folder(url: str) -> None:
+    """SQLite creates the file of a new warehouse, but not the folder it is in."""
+    target = make_url(url)
+    name = target.database or ""
+    in_a_file = name not in ("", ":memory:") and not name.startswith("file:")
+    if target.get_backend_name() == "sqlite" and in_a_file:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
+
+
+def new_revision(message: str) -> str:
+    """Write the next revision, autogenerated from what include/tables.py defines beyond the
+    newest revision (review it: Alembic cannot tell a rename from a drop and an add)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    with tempfile.TemporaryDirectory(prefix="citystats-revision-") as scratch:
+        url = f"sqlite:///{Path(scratch) / 'warehouse.sqlite'}"
+        migrate(url)
+        engine = _new_engine(url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                config = alembic_config(connection=connection)
+                ruff = Path(sys.executable).with_name("ruff")
+                if ruff.exists():  # format the new file as the rest of the code
+                    config.set_section_option("post_write_hooks", "hooks", "ruff")
+                    config.set_section_option("post_write_hooks", "ruff.type", "exec")
+                    config.set_section_option("post_write_hooks", "ruff.executable", str(ruff))
+                    config.set_section_option(
+                        "post_write_hooks", "ruff.options", "format REVISION_SCRIPT_FILENAME"
                     )
+                number = len(list(ScriptDirectory.from_config(config).walk_revisions())) + 1
+                script = command.revision(
+                    config, message=message, autogenerate=True, rev_id=f"{number:04d}"
+                )
+        finally:
+            engine.dispose()
+    return script.path
 
 
 def _where(table: Table, partition: Mapping[str, object]):
@@ -135,3 +230,37 @@ def _python_value(value: object, column) -> object:
     if hasattr(value, "item"):
         return value.item()
     return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m include.warehouse", description="The warehouse schema (Alembic)."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    upgrade = commands.add_parser(
+        "migrate", help="create or upgrade the schema to the newest revision"
+    )
+    upgrade.add_argument(
+        "--url", help="SQLAlchemy URL of the warehouse (default: CITYSTATS_WAREHOUSE_URL)"
+    )
+    current = commands.add_parser("current", help="print the revision the warehouse is at")
+    current.add_argument("--url", help="default: CITYSTATS_WAREHOUSE_URL")
+    revision = commands.add_parser(
+        "revision", help="write the next revision from the changes to include/tables.py"
+    )
+    revision.add_argument("-m", "--message", required=True)
+    args = parser.parse_args(argv)
+    if args.command == "revision":
+        print(new_revision(args.message))
+        return 0
+    url = args.url or Settings.from_env().warehouse_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    if args.command == "current":
+        print(f"{shown}: {schema_revision(url) or 'not under Alembic'} (head {head_revision()})")
+        return 0
+    print(f"warehouse schema at revision {migrate(url)}: {shown}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -49,6 +49,22 @@ def require_service(name: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
+def migrated_warehouse(url: str) -> str:
+    """`url`, its warehouse schema migrated to the newest revision as `make setup` and the
+    deployment's init step do: opening an engine creates no table, so every test that lets
+    the pipeline write to a warehouse migrates it first, here."""
+    from include.warehouse import migrate
+
+    migrate(url)
+    return url
+
+
+def use_warehouse(monkeypatch, url: str) -> str:
+    """Migrate the warehouse at `url` and point CITYSTATS_WAREHOUSE_URL at it."""
+    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", migrated_warehouse(url))
+    return url
+
+
 @pytest.fixture
 def postgres_url():
     """A fresh database on the local PostgreSQL server, dropped after the test."""
@@ -72,3 +88,9 @@ def postgres_url():
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_warehouse(postgres_url) -> str:
+    """A fresh database on the local PostgreSQL server with the warehouse schema migrated."""
+    return migrated_warehouse(postgres_url)

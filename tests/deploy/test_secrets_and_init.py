@@ -43,3 +43,29 @@ def test_the_admin_users_get_the_password(tmp_path):
     init_deployment.write_passwords(passwords, users, "pw")
     assert json.loads(passwords.read_text()) == {"admin": "pw", "ops": "pw"}
     assert stat.S_IMODE(passwords.stat().st_mode) == 0o600
+
+
+def test_the_init_step_migrates_the_warehouse_and_running_it_again_changes_nothing(
+    tmp_path, monkeypatch, capsys
+):
+    from sqlalchemy import create_engine, inspect
+
+    from include import warehouse
+    from include.tables import metadata
+
+    url = f"sqlite:///{tmp_path / 'warehouse' / 'warehouse.sqlite'}"
+    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", url)
+    monkeypatch.setenv("CITYSTATS_ADMIN_PASSWORD", "pw")
+    monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
+    monkeypatch.setenv(
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(tmp_path / "passwords.json")
+    )
+    for _ in range(2):
+        assert init_deployment.main() == 0
+        assert (
+            f"warehouse schema at revision {warehouse.head_revision()}" in capsys.readouterr().out
+        )
+        engine = create_engine(url)
+        tables = set(inspect(engine).get_table_names())
+        engine.dispose()
+        assert tables == {*metadata.tables, warehouse.VERSION_TABLE}

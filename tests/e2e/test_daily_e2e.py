@@ -126,7 +126,8 @@ def assert_rows(day: str) -> None:
 
 def published(tmp_path: Path, day: str) -> dict[str, bytes]:
     folder = tmp_path / "published" / "daily" / day
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file())  # receipts/ too
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
 def run_three_days_and_check(dag, tmp_path):
@@ -162,8 +163,8 @@ def test_three_days_on_sqlite(daily_dag, city_env):
 
 @pytest.mark.airflow
 @pytest.mark.postgres
-def test_three_days_on_postgres(daily_dag, city_env, postgres_url, monkeypatch):
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", postgres_url)
+def test_three_days_on_postgres(daily_dag, city_env, postgres_warehouse, monkeypatch):
+    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", postgres_warehouse)
     run_three_days_and_check(daily_dag, city_env[0])
 
 

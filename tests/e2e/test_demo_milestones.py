@@ -11,6 +11,7 @@ from include.config import load_city_config
 from include.daily_pipeline import county_daily_table
 from include.demo import generate_demo, write_demo_landing
 from include.operator_cli import nightly_logical_date
+from tests.conftest import use_warehouse
 
 CITY_CODE = "440200"
 
@@ -22,12 +23,12 @@ def demo_dag(tmp_path_factory, airflow_db):
         "CITYSTATS_LANDING": str(root / "landing"),
         "CITYSTATS_PUBLISH": str(root / "published"),
         "CITYSTATS_STATE": str(root / "state"),
-        "CITYSTATS_WAREHOUSE_URL": f"sqlite:///{root / 'warehouse.sqlite'}",
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("CITYSTATS_CITY_CONFIG", raising=False)
         for name, value in env.items():
             patch.setenv(name, value)
+        use_warehouse(patch, f"sqlite:///{root / 'warehouse.sqlite'}")
         write_demo_landing(root / "landing", generate_demo(load_city_config()))
         from airflow.dag_processing.dagbag import DagBag
 

@@ -30,7 +30,7 @@ from sqlalchemy import DateTime, create_engine, select, text
 from deploy.prod_shape import read_env_file
 from include.operator_cli import nightly_logical_date
 from include.tables import county_daily
-from tests.conftest import REPO, require_service
+from tests.conftest import REPO, migrated_warehouse, require_service
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -194,7 +194,7 @@ def reference_warehouse():
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"{POSTGRES_SERVER}/{name}"
+        yield migrated_warehouse(f"{POSTGRES_SERVER}/{name}")
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -13,7 +13,7 @@ from include.config import load_city_config
 from include.demo import generate_demo
 from include.demo.landing_writer import REGISTRY_PATH, registry_csv, render_submission
 from include.demo.submissions import plan_quarterly_submissions
-from tests.conftest import REPO
+from tests.conftest import REPO, use_warehouse
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def demo_quarters_landed(tmp_path, monkeypatch, airflow_db):
     monkeypatch.setenv("CITYSTATS_LANDING", str(tmp_path / "landing"))
     monkeypatch.setenv("CITYSTATS_PUBLISH", str(tmp_path / "published"))
     monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    use_warehouse(monkeypatch, f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
     dataset = generate_demo(load_city_config())
     registry = tmp_path / "landing" / REGISTRY_PATH
     registry.parent.mkdir(parents=True)

@@ -229,8 +229,10 @@ def test_two_quarters_on_sqlite(quarterly_dag, two_quarters_landed):
 
 @pytest.mark.airflow
 @pytest.mark.postgres
-def test_two_quarters_on_postgres(quarterly_dag, two_quarters_landed, postgres_url, monkeypatch):
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", postgres_url)
+def test_two_quarters_on_postgres(
+    quarterly_dag, two_quarters_landed, postgres_warehouse, monkeypatch
+):
+    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", postgres_warehouse)
     run_two_quarters_and_check(quarterly_dag, two_quarters_landed)
 
 

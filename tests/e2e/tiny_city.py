@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from stdnum.cn import uscc
 
+from tests.conftest import use_warehouse
+
 TZ = ZoneInfo("Asia/Shanghai")
 CITY_TOML = """
 code = "990100"
@@ -188,5 +190,5 @@ def use_tiny_city(root: Path, monkeypatch) -> Landing:
     monkeypatch.setenv("CITYSTATS_LANDING", str(root / "landing"))
     monkeypatch.setenv("CITYSTATS_PUBLISH", str(root / "published"))
     monkeypatch.setenv("CITYSTATS_STATE", str(root / "state"))
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", f"sqlite:///{root / 'warehouse.sqlite'}")
+    use_warehouse(monkeypatch, f"sqlite:///{root / 'warehouse.sqlite'}")
     return Landing(root / "landing")

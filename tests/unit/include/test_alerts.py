@@ -14,6 +14,7 @@ from include import alerts, warehouse
 from include.alerts import Alert, TaskFailureNotifier, alert_missing_counties, send
 from include.tables import submissions_log
 from tests.alert_receivers import smtp_receiver, webhook_receiver
+from tests.conftest import use_warehouse
 from tests.e2e.tiny_city import CITY_TOML, EAST, NORTH, WEST
 
 ALERT = Alert("counties_missing", "citystats: 1 counties missing", "北区 sent nothing", {"n": 1})
@@ -119,7 +120,7 @@ def tiny_city_warehouse(tmp_path, monkeypatch):
     config.write_text(CITY_TOML, encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
     monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", url)
+    use_warehouse(monkeypatch, url)
     outcomes = {EAST: "accepted", WEST: "rejected", NORTH: "missing"}
     log = pd.DataFrame(
         [

@@ -16,6 +16,7 @@ from include.periods import (
     quarters_of_year_through,
 )
 from include.tables import county_daily
+from tests.conftest import use_warehouse
 from tests.e2e.tiny_city import CITY_TOML, TZ
 
 
@@ -25,8 +26,7 @@ def city(tmp_path, monkeypatch):
     config.write_text(CITY_TOML, encoding="utf-8")
     monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
     url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
-    monkeypatch.setenv("CITYSTATS_WAREHOUSE_URL", url)
-    return warehouse.engine_for(url)
+    return warehouse.engine_for(use_warehouse(monkeypatch, url))
 
 
 def with_daily_rows(engine, first: date, last: date) -> None:
