@@ -367,6 +367,15 @@ def _calamine_sheets(
         yield _Sheet(_checked_rows(rows, file_name, limits), name=name)
 
 
+def _opened_workbook(content: bytes, file_name: str, kind: str) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except BaseException as exc:  # the Rust library panics on some damaged files
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise _damaged(file_name, kind) from exc
+
+
 def _damaged(file_name: str, kind: str) -> UnreadableFile:
     return UnreadableFile(
         file_name,
@@ -408,10 +417,7 @@ def _cell_problem(row: int, length: int, limits: ReadLimits) -> str:
 def _xls_sheets(content: bytes, file_name: str, limits: ReadLimits) -> Iterator[_Sheet]:
     if not content.startswith(_OLE_MAGIC):
         raise _wrong_container(file_name, ".xls", content)
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as exc:
-        raise _damaged(file_name, "XLS") from exc
+    workbook = _opened_workbook(content, file_name, "XLS")
     # A BIFF8 sheet has at most 65,536 × 256 cells, so its dense grid is bounded even when
     # the file is hostile; the limits are checked on it before it becomes Python objects.
     yield from _calamine_sheets(workbook, file_name, "XLS", limits)
@@ -421,10 +427,7 @@ def _xlsx_sheets(content: bytes, file_name: str, limits: ReadLimits) -> Iterator
     if not content.startswith(_ZIP_MAGIC):
         raise _wrong_container(file_name, ".xlsx", content)
     percent_cells = _checked_xlsx_parts(content, file_name, limits)
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as exc:
-        raise _damaged(file_name, "XLSX") from exc
+    workbook = _opened_workbook(content, file_name, "XLSX")
     for sheet in _calamine_sheets(workbook, file_name, "XLSX", limits):
         sheet.percent_cells = percent_cells.get(sheet.name, frozenset())
         yield sheet
@@ -983,14 +986,16 @@ def _parse_columns(
     for column in form.columns:
         position = header.positions.get(column.name)
         raw = body.cells(position)
-        _check_cell_lengths(raw, row_numbers, file_name, limits)
         kind = _parser_kind(column)
         shown_as_percent = None
         if kind == "percent" and sheet.percent_cells and position is not None:
             shown_as_percent = np.array(
                 [(i, position) in sheet.percent_cells for i in body.data], dtype=bool
             )
-        values, failed = _parse(raw, column, shown_as_percent)
+        values, failed, longest = _parse(raw, column, shown_as_percent)
+        if longest[0] > limits.max_cell_chars:
+            row = int(row_numbers[longest[1]])
+            raise UnreadableFile(file_name, _cell_problem(row, longest[0], limits))
         columns[column.name] = values
         if failed.any():
             findings.append(
@@ -1009,17 +1014,6 @@ def _parse_columns(
     return columns, findings
 
 
-def _check_cell_lengths(
-    raw: pd.Series, row_numbers: np.ndarray, file_name: str, limits: ReadLimits
-) -> None:
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    lengths = np.array([len(v) if isinstance(v, str) else 0 for v in uniques], dtype=np.int64)
-    if len(lengths) and lengths.max() > limits.max_cell_chars:
-        longest = int(lengths.argmax())
-        row = int(row_numbers[np.flatnonzero(codes == longest)[0]])
-        raise UnreadableFile(file_name, _cell_problem(row, int(lengths[longest]), limits))
-
-
 def _short_label(column: Column) -> str:
     return _HEADER_UNIT.sub("", column.chinese)
 
@@ -1032,11 +1026,12 @@ def _shown(value: object) -> str:
 
 def _parse(
     raw: pd.Series, column: Column, shown_as_percent: np.ndarray | None
-) -> tuple[pd.Series, np.ndarray]:
-    """(values in the column's dtype, failed mask): a present cell that cannot be parsed
-    fails and is missing; an absent cell is missing (whether it may be absent is the
-    expectation suite's rule). Each distinct cell value is parsed once, and the typed
-    distinct values are spread over the rows: a column repeats its dates, codes and 是/否."""
+) -> tuple[pd.Series, np.ndarray, tuple[int, int]]:
+    """(values in the column's dtype, failed mask, (length, row) of its longest text): a
+    present cell that cannot be parsed fails and is missing; an absent cell is missing
+    (whether it may be absent is the expectation suite's rule). Each distinct cell value is
+    parsed once, and the typed distinct values are spread over the rows: a column repeats
+    its dates, codes and 是/否."""
     if shown_as_percent is not None and shown_as_percent.any():
         raw = raw.copy()
         # Decimal keeps 0.855 × 100 at 85.5, as the cell shows it, not 85.49999999999999.
@@ -1044,6 +1039,12 @@ def _parse(
             lambda v: float(Decimal(repr(v)) * 100) if _is_native_number(v) else v
         )
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    lengths = [len(v) if isinstance(v, str) else 0 for v in uniques]
+    longest = max(range(len(lengths)), key=lengths.__getitem__, default=None)
+    if longest is not None:
+        longest_text = (lengths[longest], int(np.flatnonzero(codes == longest)[0]))
+    else:
+        longest_text = (0, 0)
     cleaned = np.array([_clean(v) for v in uniques], dtype=object)
     parsed, failed = _parse_distinct(cleaned, _parser_kind(column), column.name)
     failed &= np.array([v is not None for v in cleaned], dtype=bool)
@@ -1054,7 +1055,8 @@ def _parse(
     else:
         typed = pd.Series(distinct, dtype=column.dtype)
     index = np.where(codes >= 0, codes, len(parsed))
-    return typed.take(index).reset_index(drop=True), np.append(failed, False)[index]
+    values = typed.take(index).reset_index(drop=True)
+    return values, np.append(failed, False)[index], longest_text
 
 
 def _is_native_number(value: object) -> bool:
@@ -1067,7 +1069,13 @@ def _parse_distinct(cells: np.ndarray, kind: str, name: str) -> tuple[np.ndarray
     done = np.zeros(len(cells), dtype=bool)
     is_text = np.fromiter((isinstance(v, str) for v in cells), bool, len(cells))
     is_number = np.fromiter((_is_native_number(v) for v in cells), bool, len(cells))
-    texts = _nfkc(pd.Series(cells[is_text], dtype="string[pyarrow]"))
+    # Free text is kept as written; everything parsed from text is read in its NFKC form
+    # (full-width digits and letters as ASCII).
+    texts = (
+        _nfkc(pd.Series(cells[is_text], dtype="string[pyarrow]"))
+        if kind not in ("text", "code")
+        else None
+    )
     text_at = np.flatnonzero(is_text)
     numbers = pd.Series(cells[is_number], dtype="float64")
     number_at = np.flatnonzero(is_number)
