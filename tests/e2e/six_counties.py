@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 from tests.e2e.tiny_city import CITY_TOML, Landing, credit_code, use_tiny_city
+from transforms.schema import DAILY_COLUMNS
 
 COUNTIES = {
     "990102": "东区",
@@ -31,34 +32,8 @@ ENTERPRISES = {
 }
 NAMES = {eid: name for rows in ENTERPRISES.values() for eid, name, _ in rows}
 
-ENGLISH_HEADER = [
-    "report_date",
-    "county_code",
-    "enterprise_id",
-    "enterprise_name",
-    "resumed",
-    "resumed_on",
-    "employees_total",
-    "employees_on_site",
-    "capacity_pct",
-    "mask_shortage",
-    "thermometer_shortage",
-    "difficulties",
-]
-CHINESE_HEADER = [
-    "填报日期",
-    "区县代码",
-    "统一社会信用代码",
-    "企业名称",
-    "是否复工",
-    "复工日期",
-    "职工总数",
-    "在岗人数",
-    "产能恢复率(%)",
-    "口罩缺口(个)",
-    "测温枪缺口(支)",
-    "存在困难",
-]
+ENGLISH_HEADER = [c.name for c in DAILY_COLUMNS]
+CHINESE_HEADER = [c.chinese for c in DAILY_COLUMNS]
 
 
 def use_six_counties(root: Path, monkeypatch) -> Landing:

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from stdnum.cn import uscc
 
 from tests.conftest import use_warehouse
+from transforms.schema import DAILY_COLUMNS
 
 TZ = ZoneInfo("Asia/Shanghai")
 CITY_TOML = """
@@ -60,20 +61,7 @@ REGISTRY = [
     (N1, "北区矿业有限公司", NORTH, "否", "09", "2019-01-01"),
 ]
 NAMES = {row[0]: row[1] for row in REGISTRY}
-DAILY_HEADER = [
-    "report_date",
-    "county_code",
-    "enterprise_id",
-    "enterprise_name",
-    "resumed",
-    "resumed_on",
-    "employees_total",
-    "employees_on_site",
-    "capacity_pct",
-    "mask_shortage",
-    "thermometer_shortage",
-    "difficulties",
-]
+DAILY_HEADER = [c.name for c in DAILY_COLUMNS]
 
 
 class Landing:
