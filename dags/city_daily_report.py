@@ -88,7 +88,8 @@ def city_daily_report():
 
         return daily_pipeline.discover_daily_submissions(report_date)
 
-    @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}")
+    # A dict is one XCom here: the county outcome, not one XCom per key.
+    @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}", multiple_outputs=False)
     def check_county(item: dict) -> dict:
         from include import daily_pipeline
 
@@ -106,7 +107,7 @@ def city_daily_report():
 
         return alerts.alert_missing_counties(report_date, dag_run.run_type)
 
-    @task
+    @task(multiple_outputs=False)
     def merge_county_daily(report_date: str) -> dict:
         from include import daily_pipeline
 

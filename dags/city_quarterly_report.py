@@ -95,7 +95,8 @@ def city_quarterly_report():
 
         return quarterly_pipeline.discover_quarterly_submissions(quarter)
 
-    @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}")
+    # A dict is one XCom here: the county outcome, not one XCom per key.
+    @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}", multiple_outputs=False)
     def check_county(item: dict) -> dict:
         from include import quarterly_pipeline
 
@@ -107,7 +108,7 @@ def city_quarterly_report():
 
         quarterly_pipeline.stage_quarterly_submissions(quarter, list(outcomes))
 
-    @task
+    @task(multiple_outputs=False)
     def merge_county_quarterly(quarter: str) -> dict:
         from include import quarterly_pipeline
 

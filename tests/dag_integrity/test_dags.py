@@ -13,7 +13,14 @@ from airflow.dag_processing.dagbag import DagBag
 from tests.conftest import REPO
 
 EXPECTED_DAG_IDS = {"city_daily_report", "city_quarterly_report"}
-HEAVY_MODULES = ("pandas", "great_expectations", "pyarrow", "openpyxl", "sqlalchemy.orm")
+HEAVY_MODULES = (
+    "pandas",
+    "great_expectations",
+    "pyarrow",
+    "openpyxl",
+    "python_calamine",
+    "sqlalchemy.orm",
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +44,12 @@ def test_policy(dagbag, dag_id):
     for task in dag.tasks:
         assert task.retries >= 1, f"{task.task_id} has no retries"
         assert task.owner == "citystats"
+        # A task returning a dict would otherwise push one XCom per key (`-> dict` infers it).
+        assert not _multiple_outputs(task), f"{task.task_id} has multiple_outputs"
+
+
+def _multiple_outputs(task) -> bool:
+    return bool(getattr(task, "multiple_outputs", False))
 
 
 def test_daily_tasks_are_wired_in_order(dagbag):
