@@ -46,3 +46,19 @@ def test_rerun_over_unchanged_input_moves_nothing_even_after_a_warehouse_round_t
     # values read back from a database come as plain Python objects
     published = published.astype(object).where(published.notna(), None)
     assert list(assign_revisions(table(FIRST), published, KEYS)["revision"]) == [3, 1, 3]
+
+
+def test_values_compare_equal_whatever_their_dtype():
+    from datetime import date
+
+    published = table(FIRST, revisions=[2, 1, 3])
+    loose = pd.DataFrame(
+        {
+            "report_date": [date(2020, 3, 17)] * 3,
+            "county_code": ["440203", "440204", "440200"],
+            "status": ["accepted", "missing", "partial"],
+            "resumed": pd.Series([10, None, 10.0], dtype=object),
+            "rate": pd.Series([0.5, None, 0.25], dtype=object),
+        }
+    )
+    assert list(assign_revisions(loose, published, KEYS)["revision"]) == [2, 1, 3]
