@@ -45,8 +45,9 @@ def check_file(
     elif county is None:
         parsed, findings = None, [submissions.stray_file_finding(name, city)]
     else:
+        registry = submissions.load_registry(settings, staged=False)
         parsed, findings = submissions.check_submission(
-            kind, name, content, county.code, period, settings
+            kind, name, content, county.code, period, settings, registry
         )
     if county is None:
         # The landing zone gives such a file to no county, so there is no county's receipt.

@@ -8,6 +8,7 @@ files under the state folder, and everything published comes from the warehouse.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from transforms import readers
 from transforms.daily import ACCEPTED, MISSING, REJECTED
 from transforms.findings import Finding, has_errors
 from transforms.report_labels import SIGNATURE_FIELDS
-from transforms.schema import SOURCE_ROW
+from transforms.schema import DATE, REGISTRY_COLUMNS, SOURCE_ROW
 
 EXPECTATIONS = Path(__file__).resolve().parent.parent / "expectations"
 REGISTRY_PARTS = ("registry", "enterprises.csv")
@@ -156,10 +157,11 @@ def check_submission(
     county_code: str,
     period: str,
     settings: Settings,
+    registry: pd.DataFrame | None = None,
 ) -> tuple[readers.ReadResult | None, list[Finding]]:
     """(the file as read, or None, and its findings): the reader, the GX suite and the
     registry rules on one file. The mapped check task runs it on a county's landed file;
-    `make check` on a file before it is sent."""
+    `make check` on a file before it is sent, with the registry it read itself."""
     from transforms.validation import apply_explanations, run_expectation_suite
 
     try:
@@ -169,7 +171,11 @@ def check_submission(
     findings = list(parsed.findings)
     findings += run_expectation_suite(parsed.frame, load_suite(kind))
     findings += kind.context_findings(
-        parsed.frame, county_code, period, load_registry(settings), settings
+        parsed.frame,
+        county_code,
+        period,
+        load_registry(settings) if registry is None else registry,
+        settings,
     )
     findings = apply_explanations(findings, parsed.frame)
     return parsed, [_with_file(f, file_name) for f in findings]
@@ -185,9 +191,32 @@ def load_suite(kind: SubmissionKind) -> dict:
     return json.loads((EXPECTATIONS / kind.suite_file).read_text(encoding="utf-8"))
 
 
-def load_registry(settings: Settings) -> pd.DataFrame:
+def load_registry(settings: Settings, staged: bool = True) -> pd.DataFrame:
+    """The registry as a canonical frame. Parsing a national registry takes seconds, and
+    every county's check and every merge needs it: the first reader of a registry's
+    content stages it as parquet under <state>/registry/, keyed by that content and by the
+    reader's own code, and every later one (any task, any worker sharing the state
+    folder) loads the parquet. `staged=False` reads without writing anything."""
     registry = storage.landing_path(settings.landing, *REGISTRY_PARTS)
     content = storage.read_landed(str(registry), settings.registry_limits.max_bytes)
+    if not staged:
+        return _parsed_registry(content, settings)
+    key = storage.sha256_hex(content + readers.code_fingerprint().encode())[:24]
+    path = Path(settings.state) / "registry" / f"{key}.parquet"
+    if path.is_file():
+        # Parquet keeps dates in milliseconds; the canonical frame has them in seconds.
+        return pd.read_parquet(path).astype(
+            {c.name: c.dtype for c in REGISTRY_COLUMNS if c.dtype == DATE}
+        )
+    frame = _parsed_registry(content, settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.to_parquet(temporary, index=False)
+    temporary.replace(path)
+    return frame
+
+
+def _parsed_registry(content: bytes, settings: Settings) -> pd.DataFrame:
     return readers.read_registry(content, "/".join(REGISTRY_PARTS), settings.registry_limits).frame
 
 
