@@ -29,6 +29,7 @@ help:
 	@echo "make quarterly QUARTER=YYYYQn                 run city_quarterly_report for one quarter"
 	@echo "make check FILE=path [DATE=YYYY-MM-DD | QUARTER=YYYYQn]   check one county file before it is sent"
 	@echo "make prod-shape / prod-shape-stop   Airflow's services on local Postgres and Redis"
+	@echo "make bench [BENCH_SCALES=city,province]   time one synthetic date per scale against a pandas floor"
 	@echo "make compose-env                    write .env (secrets) for docker-compose.yml"
 
 # The venv is rebuilt whenever the lock file changes; the stamp keeps `make setup` idempotent.
@@ -79,6 +80,12 @@ quarterly: setup
 check: $(VENV)/.installed
 	@test -n "$(FILE)" || (echo "usage: make check FILE=path [DATE=YYYY-MM-DD | QUARTER=YYYYQn]"; exit 2)
 	@$(BIN)/python -m include.check_file "$(FILE)" $(if $(DATE),--date "$(DATE)") $(if $(QUARTER),--quarter "$(QUARTER)")
+
+# Benchmarks (issue 10): synthetic cities timed against a bare-pandas floor; see bench/.
+# BENCH_SCALES=city,province picks scales (default: city, province and national).
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.bench_daily $(if $(BENCH_SCALES),--scales $(BENCH_SCALES))
 
 -include deploy/prod-shape.mk
 

@@ -1,0 +1,434 @@
+"""`make bench`: one date of a synthetic city at each scale through the daily pipeline's steps,
+called directly (no Airflow), against a bare-pandas floor timed in the same run.
+
+    python -m bench.bench_daily [--scales city,province,national] [--seed 2020] [--keep]
+
+BENCH_SCALES picks the scales as --scales does. For each scale the parent writes the synthetic
+city (bench.synthetic) into a temporary folder, then runs the floor, the pipeline and the floor
+again, each in a process of its own so that peak RSS figures do not mix and the floor is timed
+under the same conditions as the pipeline (the lower of its two times is reported). The
+pipeline runs the functions the DAG's tasks call, in the DAG's order, with CITYSTATS_*
+pointing at the temporary folders and a fresh SQLite warehouse migrated by
+`include.warehouse.migrate`. Imports (the Task SDK, Great Expectations: a task process has them
+loaded) and the migration are not timed; everything a step does once called is.
+
+A national date checks each of 2,900 counties; issue 10 estimated that at about 31 hours
+(38.6 s a county). When a scale has `sample_counties` and the sample's mean check time says
+that checking the remaining counties would take more than BENCH_FULL_CHECK_SECONDS (default
+600), only the sample is timed and the check step is extrapolated, and the line says it is
+an estimate; the other counties are then read and staged without their checks (untimed), so
+that stage, merge and publish are still timed on the whole date.
+
+For the largest scale run, the slowest step is run again under cProfile (the check step on a
+few counties) and its top functions by cumulative time are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STEPS = ("discover", "check", "stage", "merge", "publish")
+DEFAULT_FULL_CHECK_SECONDS = 600.0
+PROFILED_COUNTIES = 3
+PROFILE_TOP = 8
+PROFILE_TOP_OWN = 5  # where the time is spent, below the chain of callers
+FIGURE_TOLERANCE = 1e-9
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# --- the measured processes -------------------------------------------------------------------
+
+
+def run_floor(root: Path, report_date: str, city_code: str) -> dict:
+    from datetime import date
+
+    from bench.floor import floor_county_daily
+
+    started = time.perf_counter()
+    table = floor_county_daily(root / "landing", date.fromisoformat(report_date), city_code)
+    seconds = time.perf_counter() - started
+    table.to_csv(root / "floor.csv")
+    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, profile: bool) -> dict:
+    """The date through discover → check (each county) → stage → merge → publish."""
+    _import_what_a_task_process_has()
+    from include import daily_pipeline
+    from include.config import Settings, load_city_config
+    from include.warehouse import migrate
+
+    migrate(Settings.from_env().warehouse_url)
+    report_date = _report_date(root)
+    seconds: dict[str, float] = {}
+
+    started = time.perf_counter()
+    items = daily_pipeline.discover_daily_submissions(report_date)
+    seconds["discover"] = time.perf_counter() - started
+
+    order = _sample_order(len(items), sample)
+    outcomes: dict[int, dict] = {}
+    check_seconds = 0.0
+    for done, index in enumerate(order, start=1):
+        started = time.perf_counter()
+        outcomes[index] = daily_pipeline.check_daily_county(items[index])
+        check_seconds += time.perf_counter() - started
+        remaining = len(items) - done
+        too_slow = check_seconds / done * remaining > full_check_seconds
+        if sample is not None and done == sample and too_slow:
+            break
+    checked = len(outcomes)
+    per_county = check_seconds / checked
+    estimate = checked < len(items)
+    seconds["check"] = per_county * len(items) if estimate else check_seconds
+    _require_accepted(outcomes.values())
+    if estimate:
+        template = next(iter(outcomes.values()))
+        for index in range(len(items)):
+            if index not in outcomes:
+                outcomes[index] = _staged_unchecked(items[index], template)
+    ordered = [outcomes[index] for index in range(len(items))]
+
+    started = time.perf_counter()
+    daily_pipeline.stage_daily_submissions(report_date, ordered)
+    seconds["stage"] = time.perf_counter() - started
+    started = time.perf_counter()
+    daily_pipeline.merge_daily(report_date)
+    seconds["merge"] = time.perf_counter() - started
+    started = time.perf_counter()
+    daily_pipeline.publish_daily(report_date)
+    seconds["publish"] = time.perf_counter() - started
+    peak = _peak_rss_mb()
+
+    daily_pipeline.county_daily_table(report_date).to_csv(root / "pipeline.csv", index=False)
+    result = {
+        "steps": seconds,
+        "seconds": sum(seconds.values()),
+        "counties": len(items),
+        "checked": checked,
+        "per_county_check": per_county,
+        "estimate": estimate,
+        "peak_rss_mb": peak,
+        "city_code": load_city_config().code,
+    }
+    if profile:
+        result["profile"] = _profile_slowest(seconds, report_date, items, ordered)
+    return result
+
+
+def _import_what_a_task_process_has() -> None:
+    """Import, untimed, what the steps import lazily on their first call: a worker's task
+    process has the SDK loaded already, and an import is not the data's cost."""
+    import logging
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    import airflow.sdk  # noqa: F401
+    import great_expectations  # noqa: F401
+
+
+def _report_date(root: Path) -> str:
+    (folder,) = (root / "landing" / "daily").iterdir()
+    return folder.name
+
+
+def _sample_order(count: int, sample: int | None) -> list[int]:
+    """Every county; with a sample, `sample` evenly spread counties first, then the rest."""
+    if sample is None or sample >= count:
+        return list(range(count))
+    first = sorted({round(n * (count - 1) / max(sample - 1, 1)) for n in range(sample)})
+    return first + [n for n in range(count) if n not in set(first)]
+
+
+def _require_accepted(outcomes) -> None:
+    refused = [o for o in outcomes if o["outcome"] != "accepted"]
+    if refused:
+        shown = json.dumps(refused[0], ensure_ascii=False, indent=1)[:3000]
+        raise SystemExit(f"{len(refused)} synthetic counties were not accepted; first:\n{shown}")
+
+
+def _staged_unchecked(item: dict, template: dict) -> dict:
+    """An accepted county's outcome without its checks: the file read by the real reader and
+    staged where check_county stages it. Only for counties whose check is extrapolated."""
+    from include import daily_pipeline, storage, submissions
+    from include.config import Settings
+
+    settings = Settings.from_env()
+    (landed,) = item["files"]
+    content = storage.read_landed(landed["uri"], settings.max_file_bytes)
+    parsed = daily_pipeline.DAILY.read(content, landed["name"], settings.submission_limits)
+    return {
+        **template,
+        "county_code": item["county_code"],
+        "county_name": item["county_name"],
+        "file_name": landed["name"],
+        "content_sha256": storage.sha256_hex(content),
+        "arrived_at": landed["arrived_at"],
+        "findings": [],
+        "error_count": 0,
+        "warning_count": 0,
+        "rows_path": submissions._stage_rows(daily_pipeline.DAILY, settings, item, parsed.frame),
+    }
+
+
+def _profile_slowest(seconds: dict, report_date: str, items: list, outcomes: list) -> dict:
+    """The slowest step again under cProfile: its top functions by cumulative time."""
+    from include import daily_pipeline
+
+    step = max(STEPS, key=seconds.get)
+    counties = min(PROFILED_COUNTIES, len(items))
+    calls = {
+        "discover": lambda: daily_pipeline.discover_daily_submissions(report_date),
+        "check": lambda: [daily_pipeline.check_daily_county(i) for i in items[:counties]],
+        "stage": lambda: daily_pipeline.stage_daily_submissions(report_date, outcomes),
+        "merge": lambda: daily_pipeline.merge_daily(report_date),
+        "publish": lambda: daily_pipeline.publish_daily(report_date),
+    }
+    profiler = cProfile.Profile()
+    profiler.runcall(calls[step])
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    entries = [
+        {
+            "function": _function_label(function),
+            "calls": primitive if primitive == total else f"{total}/{primitive}",
+            "cumulative": cumulative,
+            "own": own,
+        }
+        for function, (primitive, total, own, cumulative, _) in stats.stats.items()
+        if not _is_wrapper(function)
+    ]
+    return {
+        "step": step,
+        "scope": f"{counties} of {len(items)} counties" if step == "check" else "the whole step",
+        "top": sorted(entries, key=lambda e: e["cumulative"], reverse=True)[:PROFILE_TOP],
+        "own": sorted(entries, key=lambda e: e["own"], reverse=True)[:PROFILE_TOP_OWN],
+    }
+
+
+def _is_wrapper(function: tuple) -> bool:
+    file, _, name = function
+    return (
+        file.startswith(str(REPO / "bench"))
+        or name in ("<lambda>", "<listcomp>")
+        or (file == "~" and "disable" in name)
+    )
+
+
+def _function_label(function: tuple) -> str:
+    file, line, name = function
+    if file == "~":
+        return name
+    for root in (*(p + "/" for p in sys.path if p.endswith("site-packages")), str(REPO) + "/"):
+        if file.startswith(root):
+            file = file[len(root) :]
+            break
+    return f"{file}:{line}({name})"
+
+
+# --- the parent: generate, run, compare, print ------------------------------------------------
+
+
+def _child_environment(root: Path) -> dict[str, str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITYSTATS_")}
+    environment.update(
+        CITYSTATS_CITY_CONFIG=str(root / "city.toml"),
+        CITYSTATS_DATA=str(root / "data"),
+        CITYSTATS_LANDING=str(root / "landing"),
+        CITYSTATS_PUBLISH=str(root / "published"),
+        CITYSTATS_STATE=str(root / "state"),
+        CITYSTATS_WAREHOUSE_URL=f"sqlite:///{root / 'warehouse.sqlite'}",
+        AIRFLOW_HOME=str(root / "airflow-home"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING",
+        GX_ANALYTICS_ENABLED="False",
+    )
+    return environment
+
+
+def _child(root: Path, *args: str) -> dict:
+    out = root / f"result-{args[0]}.json"
+    command = [sys.executable, "-m", "bench.bench_daily", "_child", *args, "--root", str(root)]
+    finished = subprocess.run(
+        [*command, "--out", str(out)], env=_child_environment(root), cwd=REPO, check=False
+    )
+    if finished.returncode != 0:
+        raise SystemExit(f"the {args[0]} run failed (exit {finished.returncode})")
+    return json.loads(out.read_text())
+
+
+def _figures_match(root: Path) -> str:
+    import numpy as np
+    import pandas as pd
+
+    from bench.floor import FIGURES
+
+    floor = pd.read_csv(root / "floor.csv", dtype={"county_code": str}).set_index("county_code")
+    ours = pd.read_csv(root / "pipeline.csv", dtype={"county_code": str}).set_index("county_code")
+    ours = ours.loc[floor.index, FIGURES].astype(float)
+    differing = [
+        column
+        for column in FIGURES
+        if not np.allclose(ours[column], floor[column].astype(float), rtol=FIGURE_TOLERANCE)
+    ]
+    return "same figures" if not differing else "figures differ: " + ", ".join(differing)
+
+
+def bench_scale(scale, workdir: Path, seed: int, profile: bool, full_check_seconds: float) -> dict:
+    from bench.synthetic import CITY_CODE, generate
+
+    root = workdir / scale.name
+    root.mkdir(parents=True)
+    started = time.perf_counter()
+    city = generate(scale, root, seed)
+    generated = time.perf_counter() - started
+    print(
+        f"[{scale.name}] generated {len(city.county_codes):,} counties, "
+        f"{city.enterprises:,} enterprises in {generated:.1f} s; running floor, pipeline, floor",
+        file=sys.stderr,
+        flush=True,
+    )
+    date_text = city.report_date.isoformat()
+    floors = [_child(root, "floor", "--report-date", date_text, "--city-code", CITY_CODE)]
+    pipeline_args = ["pipeline", "--full-check-seconds", str(full_check_seconds)]
+    if scale.sample_counties:
+        pipeline_args += ["--sample", str(scale.sample_counties)]
+    pipeline = _child(root, *pipeline_args, *(["--profile"] if profile else []))
+    floors.append(_child(root, "floor", "--report-date", date_text, "--city-code", CITY_CODE))
+    return {
+        "scale": scale,
+        "enterprises": city.enterprises,
+        "generated": generated,
+        "pipeline": pipeline,
+        "floor": min(f["seconds"] for f in floors),
+        "floor_rss_mb": max(f["peak_rss_mb"] for f in floors),
+        "figures": _figures_match(root),
+    }
+
+
+def report(results: list[dict]) -> str:
+    lines = [
+        f"{'scale':<9} {'counties':>8} {'enterprises':>11}  {'per date s':>12}  "
+        f"{'floor s':>7}  {'ratio':>8}  {'peak RSS MB':>11}  {'floor RSS MB':>12}  figures",
+    ]
+    for r in results:
+        p, mark = r["pipeline"], ("~" if r["pipeline"]["estimate"] else "")
+        per_date = f"{mark}{p['seconds']:,.2f}"
+        ratio = f"{mark}{p['seconds'] / r['floor']:,.0f}×"
+        lines.append(
+            f"{r['scale'].name:<9} {p['counties']:>8,} {r['enterprises']:>11,}  {per_date:>12}  "
+            f"{r['floor']:>7.2f}  {ratio:>8}  {p['peak_rss_mb']:>11,.0f}  "
+            f"{r['floor_rss_mb']:>12,.0f}  {r['figures']}"
+        )
+    lines.append("")
+    lines.append("steps, seconds (check: all counties; per county in brackets):")
+    for r in results:
+        p, mark = r["pipeline"], ("~" if r["pipeline"]["estimate"] else "")
+        steps = "  ".join(
+            f"{step} {mark if step == 'check' else ''}{p['steps'][step]:,.2f}"
+            + (f" ({p['per_county_check']:.3f}/county)" if step == "check" else "")
+            for step in STEPS
+        )
+        lines.append(f"{r['scale'].name:<9} {steps}")
+    for r in results:
+        p = r["pipeline"]
+        if p["estimate"]:
+            lines.append(
+                f"~ {r['scale'].name} is an estimate: check timed on {p['checked']} of "
+                f"{p['counties']:,} counties and extrapolated ({p['seconds'] / 3600:,.1f} h a "
+                "date; issue 10 estimated ~31 h a national date the same way); discover, stage, "
+                "merge and publish timed on every county."
+            )
+    profiled = [r for r in results if "profile" in r["pipeline"]]
+    for r in profiled:
+        profile = r["pipeline"]["profile"]
+        lines.append("")
+        lines.append(
+            f"slowest step at {r['scale'].name}: {profile['step']} (cProfile of "
+            f"{profile['scope']}), top {PROFILE_TOP} by cumulative time:"
+        )
+        lines.append(f"  {'cumulative s':>12} {'own s':>8} {'calls':>10}  function")
+        for entry in profile["top"]:
+            lines.append(_profile_line(entry))
+        lines.append(f"  top {PROFILE_TOP_OWN} by own time:")
+        for entry in profile["own"]:
+            lines.append(_profile_line(entry))
+    return "\n".join(lines)
+
+
+def _profile_line(entry: dict) -> str:
+    return (
+        f"  {entry['cumulative']:>12.3f} {entry['own']:>8.3f} {entry['calls']!s:>10}  "
+        f"{entry['function']}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_daily", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    child = sub.add_parser("_child", help=argparse.SUPPRESS)
+    child.add_argument("kind", choices=("floor", "pipeline"))
+    child.add_argument("--root", type=Path, required=True)
+    child.add_argument("--out", type=Path, required=True)
+    child.add_argument("--report-date")
+    child.add_argument("--city-code")
+    child.add_argument("--sample", type=int)
+    child.add_argument("--full-check-seconds", type=float, default=DEFAULT_FULL_CHECK_SECONDS)
+    child.add_argument("--profile", action="store_true")
+    parser.add_argument("--scales", default=os.environ.get("BENCH_SCALES") or None)
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+
+    if args.command == "_child":
+        if args.kind == "floor":
+            result = run_floor(args.root, args.report_date, args.city_code)
+        else:
+            result = run_pipeline(args.root, args.sample, args.full_check_seconds, args.profile)
+        args.out.write_text(json.dumps(result))
+        return 0
+
+    from bench.synthetic import DEFAULT_SEED, SCALES
+
+    names = (args.scales or ",".join(SCALES)).split(",")
+    unknown = [name for name in names if name not in SCALES]
+    if unknown:
+        parser.error(f"unknown scales {unknown}; known: {', '.join(SCALES)}")
+    full_check = float(os.environ.get("BENCH_FULL_CHECK_SECONDS") or DEFAULT_FULL_CHECK_SECONDS)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    workdir = Path(tempfile.mkdtemp(prefix="citystats-bench-"))
+    results = []
+    try:
+        for name in names:
+            largest = name == max(names, key=lambda n: SCALES[n].counties)
+            results.append(bench_scale(SCALES[name], workdir, seed, largest, full_check))
+            print(report(results[-1:]).splitlines()[1], file=sys.stderr, flush=True)
+    finally:
+        if args.keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(
+        f"citystats bench: one date per scale, seed {seed}, {os.cpu_count()} cores; "
+        "per date = the steps called directly (no Airflow), floor = bare pandas, same run"
+    )
+    print(report(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

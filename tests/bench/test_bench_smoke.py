@@ -1,0 +1,62 @@
+"""The benchmark's synthetic city at a tiny scale (2 counties, about 3 enterprises each): the
+real pipeline steps accept every county, and the bare-pandas floor computes the figures the
+pipeline publishes. No timing is asserted: the figures are `make bench`'s to print."""
+
+from __future__ import annotations
+
+import numpy as np
+from stdnum.cn import uscc
+
+from bench.floor import FIGURES, floor_county_daily
+from bench.synthetic import CITY_CODE, Scale, generate
+from tests.conftest import use_warehouse
+
+TINY = Scale("tiny", counties=2, enterprises_per_county=3)
+
+
+def test_the_same_seed_writes_the_same_bytes(tmp_path):
+    first, second = generate(TINY, tmp_path / "a"), generate(TINY, tmp_path / "b")
+    files = sorted(p.relative_to(first.root) for p in first.root.rglob("*") if p.is_file())
+    assert files == sorted(
+        p.relative_to(second.root) for p in second.root.rglob("*") if p.is_file()
+    )
+    for name in files:
+        assert (first.root / name).read_bytes() == (second.root / name).read_bytes()
+
+
+def test_every_county_is_accepted_and_the_floor_computes_the_published_figures(
+    tmp_path, monkeypatch
+):
+    city = generate(TINY, tmp_path)
+    assert len(city.county_codes) == 2 and CITY_CODE not in city.county_codes
+    registry = (city.landing / "registry" / "enterprises.csv").read_text().splitlines()[1:]
+    assert all(uscc.is_valid(line.split(",")[0]) for line in registry)
+
+    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(city.city_toml))
+    monkeypatch.setenv("CITYSTATS_LANDING", str(city.landing))
+    monkeypatch.setenv("CITYSTATS_PUBLISH", str(tmp_path / "published"))
+    monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
+    use_warehouse(monkeypatch, f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
+    from include import daily_pipeline
+
+    day = city.report_date.isoformat()
+    items = daily_pipeline.discover_daily_submissions(day)
+    outcomes = [daily_pipeline.check_daily_county(item) for item in items]
+    assert [(o["county_code"], o["outcome"]) for o in outcomes] == [
+        (code, "accepted") for code in city.county_codes
+    ]
+    assert all(o["findings"] == [] and o["on_time"] for o in outcomes)
+    daily_pipeline.stage_daily_submissions(day, outcomes)
+    assert daily_pipeline.merge_daily(day)["status"] == "accepted"
+    daily_pipeline.publish_daily(day)
+
+    published = daily_pipeline.county_daily_table(day).set_index("county_code")
+    floor = floor_county_daily(city.landing, city.report_date, CITY_CODE)
+    assert list(published.index) == [*city.county_codes, CITY_CODE]
+    assert published["enterprises_in_scope"].sum() == 2 * city.enterprises
+    for column in FIGURES:
+        np.testing.assert_allclose(
+            published.loc[floor.index, column].astype(float),
+            floor[column].astype(float),
+            err_msg=column,
+        )
