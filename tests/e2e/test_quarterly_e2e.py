@@ -177,7 +177,8 @@ def published_csv(tmp_path: Path, folder: str, quarter: str, name: str) -> pd.Da
 
 def published_files(tmp_path: Path, quarter: str) -> dict[str, bytes]:
     folder = tmp_path / "published" / "quarterly" / quarter
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file())  # receipts/ too
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
 
 
 def assert_figures(table: pd.DataFrame, expected: dict[str, tuple]) -> None:
