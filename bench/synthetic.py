@@ -61,9 +61,13 @@ class SyntheticCity:
     root: Path
     city_toml: Path
     landing: Path
-    report_date: date
+    report_dates: tuple[date, ...]
     county_codes: tuple[str, ...]
     enterprises: int
+
+    @property
+    def report_date(self) -> date:
+        return self.report_dates[0]
 
 
 def county_codes(count: int) -> list[str]:
@@ -90,9 +94,10 @@ def credit_codes(counties: np.ndarray, serials: np.ndarray) -> np.ndarray:
     return full
 
 
-def generate(scale: Scale, root: Path, seed: int = DEFAULT_SEED) -> SyntheticCity:
+def generate(scale: Scale, root: Path, seed: int = DEFAULT_SEED, dates: int = 1) -> SyntheticCity:
     """Write the city TOML, landing/registry/enterprises.csv and landing/daily/<date>/<county>.csv
-    under `root`; the same seed writes the same bytes."""
+    for `dates` consecutive dates from REPORT_DATE under `root`; the same seed writes the same
+    bytes."""
     rng = np.random.default_rng([seed, scale.counties, scale.enterprises_per_county])
     codes = county_codes(scale.counties)
     low, high = int(scale.enterprises_per_county * 0.8), int(scale.enterprises_per_county * 1.2)
@@ -122,34 +127,48 @@ def generate(scale: Scale, root: Path, seed: int = DEFAULT_SEED) -> SyntheticCit
     assert list(registry.columns) == column_names(REGISTRY_COLUMNS)
     _write(landing / "registry" / "enterprises.csv", _csv_text(registry), REPORT_DATE)
 
-    daily = _daily_rows(rng, registry)
-    folder = landing / "daily" / REPORT_DATE.isoformat()
-    lines = _csv_lines(daily)
-    header = ",".join(daily.columns) + "\n"
+    days = tuple(REPORT_DATE + timedelta(days=n) for n in range(dates))
+    fixed = _enterprise_states(rng, count)
+    header = ",".join(column_names(DAILY_COLUMNS)) + "\n"
     ends = np.cumsum(sizes)
-    for code, start, end in zip(codes, ends - sizes, ends, strict=True):
-        _write(folder / f"{code}.csv", header + "".join(lines[start:end]), REPORT_DATE)
-    return SyntheticCity(scale, root, city_toml, landing, REPORT_DATE, tuple(codes), count)
+    for day in days:
+        lines = _csv_lines(_daily_rows(rng, registry, fixed, day))
+        folder = landing / "daily" / day.isoformat()
+        for code, start, end in zip(codes, ends - sizes, ends, strict=True):
+            _write(folder / f"{code}.csv", header + "".join(lines[start:end]), day)
+    return SyntheticCity(scale, root, city_toml, landing, days, tuple(codes), count)
 
 
-def _daily_rows(rng: np.random.Generator, registry: pd.DataFrame) -> pd.DataFrame:
-    """One row per enterprise, within every rule of the daily suite and the context rules."""
-    count = len(registry)
+def _enterprise_states(rng: np.random.Generator, count: int) -> dict[str, np.ndarray]:
+    """What stays the same from date to date: whether and since when an enterprise has resumed
+    (before the first date), and its workforce (so no day-over-day jump is flagged)."""
     resumed = rng.random(count) < 0.85
     days_ago = rng.integers(0, 30, size=count)
     resumed_on = (np.datetime64(REPORT_DATE) - days_ago.astype("timedelta64[D]")).astype(str)
-    total = rng.integers(20, 2_000, size=count)
+    return {
+        "resumed": resumed,
+        "resumed_on": np.where(resumed, resumed_on, ""),
+        "employees_total": rng.integers(20, 2_000, size=count),
+    }
+
+
+def _daily_rows(
+    rng: np.random.Generator, registry: pd.DataFrame, fixed: dict[str, np.ndarray], day: date
+) -> pd.DataFrame:
+    """One row per enterprise, within every rule of the daily suite and the context rules."""
+    count = len(registry)
+    resumed, total = fixed["resumed"], fixed["employees_total"]
     on_site = np.where(resumed, (total * rng.uniform(0.3, 1.0, size=count)).astype(int), 0)
     capacity = np.where(resumed, np.round(rng.uniform(20, 100, size=count), 1), 0.0)
     difficulty = np.where(rng.random(count) < 0.1, rng.choice(DIFFICULTIES, size=count), "")
     frame = pd.DataFrame(
         {
-            "report_date": REPORT_DATE.isoformat(),
+            "report_date": day.isoformat(),
             "county_code": registry["county_code"],
             "enterprise_id": registry["enterprise_id"],
             "enterprise_name": registry["enterprise_name"],
             "resumed": np.where(resumed, "是", "否"),
-            "resumed_on": np.where(resumed, resumed_on, ""),
+            "resumed_on": fixed["resumed_on"],
             "employees_total": total.astype(str),
             "employees_on_site": on_site.astype(str),
             "capacity_pct": capacity.astype(str),
