@@ -5,14 +5,13 @@ the publish folder, index.html and the full-history analyst tables under tables/
 Renderers are pure (transforms/); this module reads the warehouse, builds the file set
 and hands it to `submissions.publish_period_folder`, which swaps the whole folder in
 atomically. The files outside period folders are each replaced in one rename, under a
-lock, so two runs finishing together cannot leave an index built from older rows.
+lock in the warehouse (`warehouse.publication_lock`, held by any worker on any host), so two
+runs finishing together cannot leave an index built from older rows.
 """
 
 from __future__ import annotations
 
-import fcntl
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from importlib.metadata import version
@@ -50,6 +49,8 @@ from transforms.report_labels import chinese_date, chinese_quarter
 
 REPORT_PAGE, QUALITY_PAGE = "report.html", "data_quality.html"
 TABLES_FOLDER, DICTIONARY_NAME, INDEX_NAME = "tables", "data-dictionary.md", "index.html"
+# The warehouse lock of index.html and tables/ (a period's is "publish:<kind>/<period>").
+PUBLISH_ROOT_LOCK = "publish:root"
 RECEIPTS_FOLDER = "receipts"  # in each daily and quarterly period folder, two per county
 # What each published file is, for the link lists; files are listed in this order.
 FILE_LABELS = {
@@ -339,13 +340,13 @@ def refresh_publish_root() -> None:
     city, settings = load_city_config(), Settings.from_env()
     root = Path(settings.publish)
     root.mkdir(parents=True, exist_ok=True)
-    with _locked(root / ".publish-root.lock"):
-        with warehouse.engine_for(settings.warehouse_url).connect() as connection:
-            frames = {
-                name: warehouse.read_partition(connection, metadata.tables[name])
-                for name in ANALYST_TABLE_NAMES
-            }
-            published = warehouse.read_partition(connection, publications)
+    engine = warehouse.engine_for(settings.warehouse_url)
+    with warehouse.publication_lock(engine, PUBLISH_ROOT_LOCK) as connection:
+        frames = {
+            name: warehouse.read_partition(connection, metadata.tables[name])
+            for name in ANALYST_TABLE_NAMES
+        }
+        published = warehouse.read_partition(connection, publications)
         tables = root / TABLES_FOLDER
         for name, frame in frames.items():
             _write_if_changed(
@@ -389,13 +390,3 @@ def _write_if_changed(path: Path, content: bytes) -> None:
     if path.is_file() and path.read_bytes() == content:
         return
     storage.write_atomically(path, content)
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

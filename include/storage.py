@@ -8,7 +8,10 @@ control characters in its name is listed as refused and never opened (`scan_land
 Publication is local and atomic: each version of a period's folder is written in full
 beside the published one, then a symlink is swapped in one `rename`, so a reader never
 sees a half-written folder and the previous version stays readable until the new one is
-complete.
+complete (and for a while after, for a reader still inside it). Two runs
+publishing one period take turns under its lock in the warehouse
+(`warehouse.publication_lock`), which is what lets the clean-up remove a half-written
+version as a crashed run's.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import secrets
 import shutil
 import stat
 import unicodedata
@@ -208,36 +212,94 @@ def sha256_hex(content: bytes) -> str:
 def publish_folder(root: str | Path, relative: str, files: dict[str, bytes]) -> bool:
     """Make <root>/<relative> hold exactly `files`; return False when it already did.
 
-    The new version is written completely under <root>/.versions/ first; the
-    published name is a symlink moved onto it with one atomic rename.
+    A version is written in full under <root>/.versions/<relative>/, into a folder of the
+    run's own (`.writing-<digest>-<pid>-<random>`) renamed to <digest> once complete, so a
+    folder named by its digest is always whole; the published name is a symlink moved onto
+    it with one atomic rename. A version swapped out is kept `RETIRED_VERSIONS_KEPT_SECONDS`
+    for readers still inside it (a reader that wants one version opens the folder once and
+    reads inside it), then removed by a later publish, as are folders left half-written by a
+    crashed run.
+
+    Runs that may publish the same `relative` at once hold its
+    `warehouse.publication_lock` around the call, as `submissions.publish_period_folder`
+    does: only then is nobody else writing a version there, which is what lets the clean-up
+    take every unfinished folder for a crashed run's.
     """
     root = Path(root).resolve()
     published = root / relative
     if _holds_exactly(published, files):
         return False
+    versions = root / VERSIONS_FOLDER / relative
+    versions.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name] + b"\0")
-    version = root / VERSIONS_FOLDER / relative / digest.hexdigest()[:16]
-    if version.exists():
-        shutil.rmtree(version)
-    version.mkdir(parents=True)
-    for name, content in files.items():
-        target = version / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    version = versions / digest.hexdigest()[:16]
+    replaced = published.resolve() if published.is_symlink() else None
+    if not _holds_exactly(version, files):  # a whole version of these files is used again
+        _discard(version)  # a folder of that name that does not hold them was tampered with
+        _write_version(version, files)
     published.parent.mkdir(parents=True, exist_ok=True)
-    swap = published.with_name(f".{published.name}.swap-{os.getpid()}")
-    swap.unlink(missing_ok=True)
+    swap = published.with_name(f".{published.name}.swap-{_run_token()}")
     swap.symlink_to(os.path.relpath(version, published.parent))
     if published.exists() and not published.is_symlink():
         shutil.rmtree(published)  # a plain folder from an older layout
     os.replace(swap, published)
-    # Older versions, and any left half-written by a crashed publish, are now unreachable.
-    for stale in version.parent.iterdir():
-        if stale != version:
-            shutil.rmtree(stale)
+    if replaced is not None and replaced.is_dir():
+        os.utime(replaced)  # when it stopped being published
+    # Times by the clock of the file system that holds the versions, on whichever host.
+    os.utime(versions)
+    kept_since = versions.stat().st_mtime - RETIRED_VERSIONS_KEPT_SECONDS
+    for stale in versions.iterdir():
+        if stale == version:
+            continue
+        try:
+            retired = stale.lstat().st_mtime
+        except FileNotFoundError:
+            continue
+        if stale.name.startswith(".") or retired < kept_since:
+            _discard(stale)
     return True
+
+
+# A version no longer published is kept this long, for readers still inside it.
+RETIRED_VERSIONS_KEPT_SECONDS = 600.0
+WRITING, DISCARDED = ".writing-", ".discarded-"  # names of folders that are not versions
+
+
+def _run_token() -> str:
+    """Unique to one call of one process, on any host."""
+    return f"{os.getpid()}-{secrets.token_hex(6)}"
+
+
+def _write_version(version: Path, files: dict[str, bytes]) -> None:
+    writing = version.with_name(f"{WRITING}{version.name}-{_run_token()}")
+    writing.mkdir()
+    for name, content in files.items():
+        target = writing / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    try:
+        os.rename(writing, version)
+    except OSError as error:
+        # Written meanwhile by a run that held no lock: complete, as its name says.
+        if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not _holds_exactly(version, files):
+            raise
+        _discard(writing)
+
+
+def _discard(folder: Path) -> None:
+    """Remove a folder of .versions/, renamed out of its name first so that a removal cut
+    off half-way never leaves a torn folder under a version's name. Best effort: what is
+    left behind is removed by the next publish of the period."""
+    if not folder.name.startswith(DISCARDED):
+        doomed = folder.with_name(f"{DISCARDED}{folder.name}-{_run_token()}")
+        try:
+            os.rename(folder, doomed)
+        except FileNotFoundError:
+            return
+        folder = doomed
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _holds_exactly(folder: Path, files: dict[str, bytes]) -> bool:

@@ -437,12 +437,29 @@ def _iso(value) -> str | None:
 
 def publish_period_folder(folder: str, period: str, files: dict[str, bytes], revision: int) -> str:
     """Make <publish>/<folder>/<period>/ hold exactly `files` (atomically) and record in
-    `publications` (kind = `folder`) when this content first appeared."""
+    `publications` (kind = `folder`) when this content first appeared.
+
+    Both happen under the period's lock in the warehouse, so that runs publishing one period
+    at once (a backfill, the nightly run, a republish, on any worker) take turns and the row
+    always describes the folder; a row a crashed run did not get to write is written by the
+    next run, even when the folder already holds the files."""
     settings = Settings.from_env()
-    if storage.publish_folder(settings.publish, f"{folder}/{period}", files):
-        digest = storage.sha256_hex(b"".join(files[name] for name in sorted(files)))
-        # The publication time is bookkeeping for the index page, never an input of the data.
-        with warehouse.engine_for(settings.warehouse_url).begin() as connection:
+    relative = f"{folder}/{period}"
+    digest = storage.sha256_hex(b"".join(files[name] for name in sorted(files)))
+    engine = warehouse.engine_for(settings.warehouse_url)
+    with warehouse.publication_lock(engine, f"publish:{relative}") as connection:
+        changed = storage.publish_folder(settings.publish, relative, files)
+        recorded = (
+            connection.execute(
+                select(publications.c.content_sha256)
+                .where(publications.c.kind == folder)
+                .where(publications.c.period == period)
+            )
+            .scalars()
+            .all()
+        )
+        if changed or recorded != [digest]:
+            # The publication time is bookkeeping for the index page, never an input of the data.
             warehouse.replace_partition(
                 connection,
                 publications,
@@ -459,7 +476,7 @@ def publish_period_folder(folder: str, period: str, files: dict[str, bytes], rev
                     ]
                 ),
             )
-    return str(Path(settings.publish) / folder / period)
+    return str(Path(settings.publish) / relative)
 
 
 def changed_periods(kind: SubmissionKind, first: str, before: str) -> dict[str, str]:

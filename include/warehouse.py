@@ -12,9 +12,11 @@ opening an engine changes nothing. A change to include/tables.py is a new revisi
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +39,7 @@ from sqlalchemy import (
     insert,
     make_url,
     select,
+    text,
 )
 from sqlalchemy.pool import NullPool
 
@@ -66,6 +69,37 @@ def engine_for(url: str) -> Engine:
     """The engine of the warehouse at `url`, one per process. It changes nothing in the
     database: the schema is `migrate`'s (run by `make setup` and the deployment's init step)."""
     return _new_engine(url)
+
+
+def lock_id(key: str) -> int:
+    """A stable signed 64-bit number for `key`, the same in every process and on every host
+    (PostgreSQL's advisory locks are taken on a bigint)."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def publication_lock(engine: Engine, key: str) -> Iterator[Connection]:
+    """Hold the warehouse's lock on `key` ("publish:daily/2020-03-17", "publish:root") for
+    the block, against every process and worker on any host that uses this warehouse, and
+    yield the connection that holds it: one transaction, committed when the block ends and
+    rolled back if it raises, so that what the block records through it becomes visible as
+    the lock is released.
+
+    PostgreSQL: a transaction-scoped advisory lock on `lock_id(key)`; other keys go on.
+    SQLite: the database's own write lock (`BEGIN IMMEDIATE`), one for every key: other
+    writers wait for the block (the busy timeout), so it is kept short and never nested.
+    """
+    dialect = engine.dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"no publication lock on {dialect}")
+    with engine.connect() as connection, connection.begin():
+        if dialect == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id(key)})
+        else:
+            # The driver opens no transaction before a BEGIN of its own, and issues none
+            # before the statements that follow it: they all run inside this one.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        yield connection
 
 
 def alembic_config(**attributes: object) -> Config:

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from include.storage import (
+    RETIRED_VERSIONS_KEPT_SECONDS,
     VERSIONS_FOLDER,
     list_landed_files,
     publish_folder,
@@ -14,15 +15,38 @@ from include.storage import (
 )
 
 
-def test_publishing_swaps_the_whole_folder_and_leaves_no_old_version(tmp_path):
+def test_publishing_swaps_the_whole_folder_and_keeps_a_replaced_version_for_a_while(tmp_path):
     assert publish_folder(tmp_path, "daily/2020-03-17", {"a.csv": b"1", "b.md": b"x"})
+    folder = tmp_path / "daily" / "2020-03-17"
+    first = folder.resolve()
     versions = tmp_path / VERSIONS_FOLDER / "daily" / "2020-03-17"
-    (versions / "half-written-by-a-crash").mkdir()
+    (versions / ".writing-0123456789abcdef-4242-cafe").mkdir()  # a crashed run's
+    (versions / ".writing-0123456789abcdef-4242-cafe" / "a.csv").write_bytes(b"half")
 
     assert publish_folder(tmp_path, "daily/2020-03-17", {"a.csv": b"2"})
-    folder = tmp_path / "daily" / "2020-03-17"
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == {"a.csv": b"2"}
-    assert [v.resolve() for v in versions.iterdir()] == [folder.resolve()]
+    # A reader still inside the version it replaced can finish reading it; a crashed
+    # run's half-written folder is gone.
+    assert sorted(versions.iterdir()) == sorted([first, folder.resolve()])
+    assert {p.name: p.read_bytes() for p in first.iterdir()} == {"a.csv": b"1", "b.md": b"x"}
+
+    second = folder.resolve()
+    retired = versions.stat().st_mtime - RETIRED_VERSIONS_KEPT_SECONDS - 1
+    os.utime(first, (retired, retired))  # swapped out longer ago than versions are kept
+    assert publish_folder(tmp_path, "daily/2020-03-17", {"a.csv": b"3"})
+    assert sorted(versions.iterdir()) == sorted([second, folder.resolve()])
+
+
+def test_a_torn_folder_under_a_versions_name_is_never_published(tmp_path):
+    files = {"a.csv": b"1", "b.md": b"x"}
+    assert publish_folder(tmp_path, "daily/2020-03-17", files)
+    version = (tmp_path / "daily" / "2020-03-17").resolve()
+    assert publish_folder(tmp_path, "daily/2020-03-17", {"a.csv": b"2"})
+    (version / "b.md").unlink()  # damaged by hand
+
+    assert publish_folder(tmp_path, "daily/2020-03-17", files)
+    folder = tmp_path / "daily" / "2020-03-17"
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == files
 
 
 def test_publishing_the_same_files_again_changes_nothing(tmp_path):
