@@ -30,6 +30,7 @@ help:
 	@echo "make check FILE=path [DATE=YYYY-MM-DD | QUARTER=YYYYQn]   check one county file before it is sent"
 	@echo "make prod-shape / prod-shape-stop   Airflow's services on local Postgres and Redis"
 	@echo "make bench [BENCH_SCALES=city,province]   time one synthetic date per scale against a pandas floor"
+	@echo "make bench-backfill                 time a 30-date city-scale backfill through prod-shape"
 	@echo "make compose-env                    write .env (secrets) for docker-compose.yml"
 
 # The venv is rebuilt whenever the lock file changes; the stamp keeps `make setup` idempotent.
@@ -83,9 +84,14 @@ check: $(VENV)/.installed
 
 # Benchmarks (issue 10): synthetic cities timed against a bare-pandas floor; see bench/.
 # BENCH_SCALES=city,province picks scales (default: city, province and national).
-.PHONY: bench
+.PHONY: bench bench-backfill
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_daily $(if $(BENCH_SCALES),--scales $(BENCH_SCALES))
+
+# 30 city-scale dates through `make prod-shape`'s services (own state folder, stopped at the end);
+# needs PostgreSQL and Redis. BENCH_BACKFILL_MAX_ACTIVE_RUNS (default 1) goes to backfill create.
+bench-backfill: $(VENV)/.installed
+	$(BIN)/python -m bench.bench_backfill
 
 -include deploy/prod-shape.mk
 

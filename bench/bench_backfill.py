@@ -1,0 +1,257 @@
+"""`make bench-backfill`: a 30-date backfill of a synthetic city-scale city (bench.synthetic, 10
+counties × ~50 enterprises) through the production shape: `make prod-shape`'s scheduler,
+dag-processor and Celery worker on fresh PostgreSQL databases and the local Redis, started
+and stopped here with `python -m deploy.prod_shape` in a temporary state folder of its own.
+
+    python -m bench.bench_backfill [--dates 30] [--max-active-runs 1] [--keep]
+
+The backfill is created as an operator creates one (`airflow backfill create`, the nightly
+logical dates of the first and last date) and waited for through the metadata database, as
+tests/e2e/test_prod_shape.py does; the quarterly DAG is paused, as there, so that only the
+daily dates compete for the machine. Printed: seconds per date over the whole backfill (from
+`backfill create` until the last run finished), the runs' own durations, and the services'
+start-up time (not part of the per-date figure).
+
+--max-active-runs (BENCH_BACKFILL_MAX_ACTIVE_RUNS) is passed to `backfill create`; the default
+1 is one date at a time, the only order in which dates publish what the nightly runs do until
+publication is ordered by the DAG itself (issue 10, item 7). Needs PostgreSQL on
+127.0.0.1:5432 and Redis on 127.0.0.1:6379 (CITYSTATS_PROD_SHAPE_POSTGRES / _REDIS to change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DAG_ID = "city_daily_report"
+DEFAULT_DATES = 30
+TIMEOUT_SECONDS = 3600
+POLL_SECONDS = 2
+
+
+def _prod_shape(state_dir: Path, *args: str, env: dict[str, str]) -> str:
+    finished = subprocess.run(
+        [sys.executable, "-m", "deploy.prod_shape", "--state-dir", str(state_dir), *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if finished.returncode != 0:
+        raise SystemExit(f"prod_shape {' '.join(args)} failed:\n{finished.stdout}{finished.stderr}")
+    return finished.stdout
+
+
+class Deployment:
+    """The started deployment, through its state folder and its metadata database."""
+
+    def __init__(self, state_dir: Path):
+        from sqlalchemy import create_engine
+
+        self.state_dir = state_dir
+        settings = json.loads((state_dir / "deployment.json").read_text())
+        self.environment = json.loads((state_dir / "environment.json").read_text())
+        self.metadata = create_engine(f"{settings['postgres']}/{settings['metadata_db']}")
+
+    def airflow(self, *args: str) -> str:
+        finished = subprocess.run(
+            [str(Path(sys.executable).with_name("airflow")), *args],
+            env=self.environment,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if finished.returncode != 0:
+            raise SystemExit(
+                f"airflow {' '.join(args)} failed:\n{finished.stdout}{finished.stderr}"
+            )
+        return finished.stdout
+
+    def rows(self, query: str, **parameters) -> list[tuple]:
+        from sqlalchemy import text
+
+        with self.metadata.connect() as connection:
+            return [tuple(r) for r in connection.execute(text(query), parameters)]
+
+    def runs(self, backfill_id: int) -> list[tuple]:
+        """(run id, state, start, end) of the backfill's runs."""
+        return self.rows(
+            "SELECT dr.run_id, dr.state, dr.start_date, dr.end_date FROM backfill_dag_run b "
+            "JOIN dag_run dr ON dr.id = b.dag_run_id WHERE b.backfill_id = :id",
+            id=backfill_id,
+        )
+
+    def log_tail(self, service: str, lines: int = 30) -> str:
+        log = self.state_dir / "logs" / f"{service}.log"
+        if not log.exists():
+            return "(no log)"
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _logical_bound(city_toml: Path, day) -> str:
+    """The nightly logical date of `day` in UTC (include.operator_cli.nightly_logical_date):
+    a backfill between two of these makes exactly one run per date."""
+    from include.config import load_city_config
+
+    city = load_city_config(city_toml)
+    return (
+        datetime.combine(day, city.schedule.nightly_run, tzinfo=city.tz).astimezone(UTC).isoformat()
+    )
+
+
+def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float) -> dict:
+    from bench.synthetic import SCALES, generate
+
+    city = generate(SCALES["city"], workdir / "city", dates=dates)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITYSTATS_")}
+    environment.update(
+        CITYSTATS_CITY_CONFIG=str(city.city_toml),
+        CITYSTATS_LANDING=str(city.landing),
+        CITYSTATS_PUBLISH=str(workdir / "published"),
+        CITYSTATS_STATE=str(workdir / "pipeline-state"),
+    )
+    for name in ("CITYSTATS_PROD_SHAPE_POSTGRES", "CITYSTATS_PROD_SHAPE_REDIS"):
+        if name in os.environ:
+            environment[name] = os.environ[name]
+    state_dir = workdir / "prod-shape"
+    print(
+        f"bench-backfill: {dates} dates of a {len(city.county_codes)}-county city "
+        f"({city.enterprises} enterprises); starting the prod-shape services",
+        file=sys.stderr,
+        flush=True,
+    )
+    started = time.monotonic()
+    _prod_shape(state_dir, "start", env=environment)
+    startup = time.monotonic() - started
+    try:
+        deployment = Deployment(state_dir)
+        try:
+            deployment.airflow("dags", "pause", "city_quarterly_report")
+            created = time.monotonic()
+            deployment.airflow(
+                "backfill",
+                "create",
+                "--dag-id",
+                DAG_ID,
+                "--from-date",
+                _logical_bound(city.city_toml, city.report_dates[0]),
+                "--to-date",
+                _logical_bound(city.city_toml, city.report_dates[-1]),
+                "--max-active-runs",
+                str(max_active_runs),
+            )
+            (backfill_id,) = deployment.rows("SELECT max(id) FROM backfill")[0]
+            print(
+                f"bench-backfill: services up in {startup:.0f} s; backfill {backfill_id} created",
+                file=sys.stderr,
+                flush=True,
+            )
+            runs = _wait(deployment, backfill_id, dates, created + timeout)
+            seconds = time.monotonic() - created
+            # catchup=False still makes the latest nightly run when the DAG first appears;
+            # it runs beside the backfill, as it would in a real deployment.
+            others = deployment.rows(
+                "SELECT run_id FROM dag_run WHERE dag_id = :dag AND backfill_id IS NULL",
+                dag=DAG_ID,
+            )
+        finally:
+            deployment.metadata.dispose()
+    finally:
+        _prod_shape(state_dir, "stop", env=environment)
+    failed = sorted(run_id for run_id, state, *_ in runs if state != "success")
+    daily = workdir / "published" / "daily"
+    published = [day for day in city.report_dates if (daily / day.isoformat()).is_dir()]
+    return {
+        "dates": dates,
+        "counties": len(city.county_codes),
+        "enterprises": city.enterprises,
+        "max_active_runs": max_active_runs,
+        "startup": startup,
+        "seconds": seconds,
+        "durations": [(end - start).total_seconds() for _, _, start, end in runs],
+        "span": (max(r[3] for r in runs) - min(r[2] for r in runs)).total_seconds(),
+        "failed": failed,
+        "published": len(published),
+        "other_runs": sorted(run_id for (run_id,) in others),
+    }
+
+
+def _wait(deployment: Deployment, backfill_id: int, dates: int, deadline: float) -> list[tuple]:
+    reported = 0
+    while True:
+        runs = deployment.runs(backfill_id)
+        finished = [r for r in runs if r[1] in ("success", "failed")]
+        if len(finished) > reported:
+            reported = len(finished)
+            print(f"bench-backfill: {reported}/{dates} dates finished", file=sys.stderr, flush=True)
+        if len(runs) == dates and len(finished) == dates:
+            return runs
+        if time.monotonic() > deadline:
+            raise SystemExit(
+                f"backfill {backfill_id} unfinished after the timeout: "
+                f"{sorted((r[0], r[1]) for r in runs)}\n{deployment.log_tail('airflow-scheduler')}"
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def report(result: dict) -> str:
+    durations = sorted(result["durations"])
+    lines = [
+        f"citystats bench-backfill: {result['dates']} dates, city scale "
+        f"({result['counties']} counties, {result['enterprises']} enterprises), prod-shape "
+        f"scheduler + Celery worker, {os.cpu_count()} cores, "
+        f"--max-active-runs {result['max_active_runs']}",
+        f"seconds per date   {result['seconds'] / result['dates']:.1f}   "
+        f"(backfill create → last run finished: {result['seconds']:.0f} s for "
+        f"{result['dates']} dates; first run start → last run end {result['span']:.0f} s)",
+        f"run durations s    min {durations[0]:.1f}   median {statistics.median(durations):.1f}"
+        f"   max {durations[-1]:.1f}",
+        f"services start-up  {result['startup']:.0f} s (not in the per-date figure)",
+        f"published dates    {result['published']} of {result['dates']}"
+        + (f"; failed runs: {', '.join(result['failed'])}" if result["failed"] else ""),
+    ]
+    if result["other_runs"]:
+        lines.append(
+            f"beside the backfill {len(result['other_runs'])} scheduled run(s) of the DAG: "
+            + ", ".join(result["other_runs"])
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_backfill", description=__doc__)
+    parser.add_argument("--dates", type=int, default=DEFAULT_DATES)
+    parser.add_argument(
+        "--max-active-runs",
+        type=int,
+        default=int(os.environ.get("BENCH_BACKFILL_MAX_ACTIVE_RUNS") or 1),
+    )
+    parser.add_argument("--timeout", type=float, default=TIMEOUT_SECONDS)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="citystats-bench-backfill-"))
+    try:
+        result = run_backfill(workdir, args.dates, args.max_active_runs, args.timeout)
+    finally:
+        if args.keep:
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(report(result))
+    return 1 if result["failed"] or result["published"] < result["dates"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
