@@ -1143,7 +1143,7 @@ def _parse_distinct(cells: np.ndarray, kind: str, name: str) -> tuple[np.ndarray
 
 
 # A whole number that fits a 64-bit integer column: at most 18 digits, maybe with ".0".
-_WHOLE_UP_TO_INT64 = r"[+-]?\d{1,18}(?:\.0*)?"
+_WHOLE_UP_TO_INT64 = rf"[+-]?\d{{1,{_INT64_DIGITS}}}(?:\.0*)?"
 
 
 def _text_dates(texts: pd.Series, positions: np.ndarray) -> Iterator[tuple[int, date]]:
