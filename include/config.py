@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from dataclasses import replace
 from datetime import time
 from functools import cached_property
 from pathlib import Path
@@ -143,4 +144,16 @@ class Settings(BaseModel):
             warehouse_url=env.get("CITYSTATS_WAREHOUSE_URL")
             or f"sqlite:///{data_dir / 'warehouse.sqlite'}",
             state=env.get("CITYSTATS_STATE") or str(data_dir / "state"),
+            submission_limits=_limits(env, "CITYSTATS_MAX_FILE_BYTES", SUBMISSION_LIMITS),
+            registry_limits=_limits(env, "CITYSTATS_MAX_REGISTRY_BYTES", REGISTRY_LIMITS),
         )
+
+
+def _limits(env, variable: str, defaults: ReadLimits) -> ReadLimits:
+    """The default limits, with the byte limit from `variable` when it is set."""
+    value = env.get(variable)
+    if not value:
+        return defaults
+    if not value.isdigit() or int(value) == 0:
+        raise ValueError(f"{variable} must be a positive number of bytes, not {value!r}")
+    return replace(defaults, max_bytes=int(value))

@@ -95,3 +95,14 @@ def test_settings_default_under_data(tmp_path, monkeypatch):
     settings = Settings.from_env({})
     assert settings.landing == str(tmp_path / "data" / "landing")
     assert settings.warehouse_url == f"sqlite:///{tmp_path / 'data' / 'warehouse.sqlite'}"
+
+
+def test_the_byte_limits_come_from_citystats_variables():
+    settings = Settings.from_env(
+        {"CITYSTATS_MAX_FILE_BYTES": "1000", "CITYSTATS_MAX_REGISTRY_BYTES": "90000000"}
+    )
+    assert settings.submission_limits.max_bytes == 1000
+    assert settings.registry_limits.max_bytes == 90_000_000
+    assert settings.registry_limits.max_rows == Settings.from_env({}).registry_limits.max_rows
+    with pytest.raises(ValueError, match="CITYSTATS_MAX_FILE_BYTES"):
+        Settings.from_env({"CITYSTATS_MAX_FILE_BYTES": "20MB"})
