@@ -9,35 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 
-SUMMED = [
-    "enterprises_reported",
-    "enterprises_resumed",
-    "resumed_today",
-    "key_resumed",
-    "employees_total",
-    "employees_on_site",
-    "mask_shortage",
-    "thermometer_shortage",
-    "difficulties_reported",
-    "weighted_capacity",
-    "resumed_employees",
-]
-FIGURES = [
-    "enterprises_in_scope",
-    "enterprises_reported",
-    "enterprises_resumed",
-    "resumed_today",
-    "resumption_rate",
-    "key_in_scope",
-    "key_resumed",
-    "employees_total",
-    "employees_on_site",
-    "on_site_rate",
-    "capacity_pct",
-    "mask_shortage",
-    "thermometer_shortage",
-    "difficulties_reported",
-]
+from transforms.daily import COUNTY_DAILY_COLUMNS, REPORTED_COLUMNS
+
+# The county_daily figures, and the sums they are computed from, as the pipeline names them.
+SUMMED = [*REPORTED_COLUMNS, "weighted_capacity", "resumed_employees"]
+FIGURES = COUNTY_DAILY_COLUMNS[COUNTY_DAILY_COLUMNS.index("enterprises_in_scope") :]
 
 
 def floor_county_daily(landing: Path, report_date: date, city_code: str) -> pd.DataFrame:
