@@ -7,12 +7,14 @@ files under the state folder, and everything published comes from the warehouse.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +23,7 @@ from sqlalchemy import Table, select
 from include import storage, warehouse
 from include.config import CityConfig, Settings, load_city_config
 from include.tables import publications, submissions_log, validation_findings
-from transforms import readers
+from transforms import readers, schema
 from transforms.daily import ACCEPTED, MISSING, REJECTED
 from transforms.findings import Finding, has_errors
 from transforms.report_labels import SIGNATURE_FIELDS
@@ -201,7 +203,7 @@ def load_registry(settings: Settings, staged: bool = True) -> pd.DataFrame:
     content = storage.read_landed(str(registry), settings.registry_limits.max_bytes)
     if not staged:
         return _parsed_registry(content, settings)
-    key = storage.sha256_hex(content + readers.code_fingerprint().encode())[:24]
+    key = storage.sha256_hex(content + _reader_code_digest())[:24]
     path = Path(settings.state) / "registry" / f"{key}.parquet"
     if path.is_file():
         # Parquet keeps dates in milliseconds; the canonical frame has them in seconds.
@@ -214,6 +216,13 @@ def load_registry(settings: Settings, staged: bool = True) -> pd.DataFrame:
     frame.to_parquet(temporary, index=False)
     temporary.replace(path)
     return frame
+
+
+@cache
+def _reader_code_digest() -> bytes:
+    """What a staged parse was made by: the reader's and the schema's source."""
+    sources = (Path(readers.__file__), Path(schema.__file__))
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).digest()
 
 
 def _parsed_registry(content: bytes, settings: Settings) -> pd.DataFrame:

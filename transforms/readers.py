@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
-import hashlib
 import io
 import itertools
 import re
@@ -38,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
@@ -207,13 +205,6 @@ def _form(label: str, columns: tuple[Column, ...], explained: bool) -> _Form:
 _DAILY = _form("日报表", DAILY_COLUMNS, explained=True)
 _QUARTERLY = _form("季报表", QUARTERLY_COLUMNS, explained=True)
 _REGISTRY = _form("企业名录库", REGISTRY_COLUMNS, explained=False)
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """A digest of the reader's and the schema's source: what a staged parse was made by."""
-    sources = (Path(__file__), Path(__file__).with_name("schema.py"))
-    return hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
 
 
 def read_daily_submission(
