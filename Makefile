@@ -80,7 +80,7 @@ quarterly: setup
 # Only the venv is needed: `setup` would migrate the warehouse, and a check writes nothing.
 check: $(VENV)/.installed
 	@test -n "$(FILE)" || (echo "usage: make check FILE=path [DATE=YYYY-MM-DD | QUARTER=YYYYQn]"; exit 2)
-	@$(BIN)/python -m include.check_file "$(FILE)" $(if $(DATE),--date "$(DATE)") $(if $(QUARTER),--quarter "$(QUARTER)")
+	@$(BIN)/python -m include.check.check_file "$(FILE)" $(if $(DATE),--date "$(DATE)") $(if $(QUARTER),--quarter "$(QUARTER)")
 
 # Benchmarks (issue 10): synthetic cities timed against a bare-pandas floor; see bench/.
 # BENCH_SCALES=city,province picks scales (default: city, province and national).

@@ -165,8 +165,9 @@ def _require_accepted(outcomes) -> None:
 def _staged_unchecked(item: dict, template: dict) -> dict:
     """An accepted county's outcome without its checks: the file read by the real reader and
     staged where check_county stages it. Only for counties whose check is extrapolated."""
-    from include import daily_pipeline, storage, submissions
+    from include import daily_pipeline, submissions
     from include.config import Settings
+    from include.ingest import landing as storage
 
     settings = Settings.from_env()
     (landed,) = item["files"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from transforms.daily import COUNTY_DAILY_COLUMNS, REPORTED_COLUMNS
+from transforms.merge.daily import COUNTY_DAILY_COLUMNS, REPORTED_COLUMNS
 
 # The county_daily figures, and the sums they are computed from, as the pipeline names them.
 SUMMED = [*REPORTED_COLUMNS, "weighted_capacity", "resumed_employees"]

@@ -46,7 +46,7 @@ from airflow.sdk import (
 from include.alerts import TaskFailureNotifier
 from include.assets import DAILY_PUBLICATION
 from include.config import load_city_config
-from include.periods import quarterly_run_crons
+from transforms.periods import quarterly_run_crons
 
 CITY = load_city_config()
 QUARTER_PATTERN = r"^\d{4}Q[1-4]$"

@@ -171,7 +171,7 @@ def alert_missing_counties(report_date: str, run_type: str | None = None) -> lis
     from include.config import Settings, load_city_config
     from include.daily_pipeline import DAILY
     from include.submissions import statuses
-    from transforms.daily import MISSING
+    from transforms.merge.daily import MISSING
 
     city = load_city_config()
     engine = warehouse.engine_for(Settings.from_env().warehouse_url)

@@ -20,6 +20,6 @@ CELERY_CONFIG = {
         "great_expectations",
         "include.daily_pipeline",
         "include.quarterly_pipeline",
-        "transforms.validation",
+        "transforms.check.validation",
     ),
 }

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from include import publication, storage, submissions, warehouse
+from include import submissions, warehouse
 from include.config import CityConfig, Settings, load_city_config
-from include.periods import data_date, local_deadline
+from include.ingest import landing as storage
+from include.publish import publication
 from include.tables import county_daily, daily_submission_rows
-from transforms import readers
-from transforms.daily import COUNTY_DAILY_COLUMNS, merge_county_daily
-from transforms.revisions import assign_revisions
-from transforms.validation import daily_context_findings
+from transforms.check.validation import daily_context_findings
+from transforms.ingest import readers
+from transforms.merge.daily import COUNTY_DAILY_COLUMNS, merge_county_daily
+from transforms.merge.revisions import assign_revisions
+from transforms.periods import data_date, local_deadline
 
 
 def _daily_context_findings(frame, county_code, period, registry, settings):

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from include.config import Settings, load_city_config
-from include.periods import dates_between, parse_quarter
+from transforms.periods import dates_between, parse_quarter
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 

@@ -15,9 +15,22 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import select
 
-from include import publication, submissions, warehouse
+from include import submissions, warehouse
 from include.config import CityConfig, Settings, load_city_config
-from include.periods import (
+from include.publish import publication
+from include.tables import (
+    county_daily,
+    county_quarter_daily_summary,
+    county_quarterly,
+    quarterly_submission_rows,
+    submissions_log,
+)
+from transforms.check.validation import quarterly_context_findings
+from transforms.ingest import readers
+from transforms.merge.quarterly import COUNTY_QUARTERLY_COLUMNS, merge_county_quarterly
+from transforms.merge.revisions import assign_revisions
+from transforms.merge.rollup import SUMMARY_COLUMNS, roll_up_county_daily
+from transforms.periods import (
     data_date,
     parse_quarter,
     previous_quarter,
@@ -26,18 +39,6 @@ from include.periods import (
     quarterly_deadline,
     quarters_of_year_through,
 )
-from include.tables import (
-    county_daily,
-    county_quarter_daily_summary,
-    county_quarterly,
-    quarterly_submission_rows,
-    submissions_log,
-)
-from transforms import readers
-from transforms.quarterly import COUNTY_QUARTERLY_COLUMNS, merge_county_quarterly
-from transforms.revisions import assign_revisions
-from transforms.rollup import SUMMARY_COLUMNS, roll_up_county_daily
-from transforms.validation import quarterly_context_findings
 
 log = logging.getLogger(__name__)
 

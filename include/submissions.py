@@ -20,13 +20,15 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Table, select
 
-from include import storage, warehouse
+from include import warehouse
 from include.config import CityConfig, Settings, load_city_config
+from include.ingest import landing as storage
 from include.tables import publications, submissions_log, validation_findings
-from transforms import readers, schema
-from transforms.daily import ACCEPTED, MISSING, REJECTED
+from transforms import schema
 from transforms.findings import Finding, has_errors
-from transforms.report_labels import SIGNATURE_FIELDS
+from transforms.ingest import readers
+from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
+from transforms.publish.labels import SIGNATURE_FIELDS
 from transforms.schema import DATE, REGISTRY_COLUMNS, SOURCE_ROW
 
 EXPECTATIONS = Path(__file__).resolve().parent.parent / "expectations"
@@ -164,7 +166,7 @@ def check_submission(
     """(the file as read, or None, and its findings): the reader, the GX suite and the
     registry rules on one file. The mapped check task runs it on a county's landed file;
     `make check` on a file before it is sent, with the registry it read itself."""
-    from transforms.validation import apply_explanations, run_expectation_suite
+    from transforms.check.validation import apply_explanations, run_expectation_suite
 
     try:
         parsed = kind.read(content, file_name, settings.submission_limits)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
-from transforms.rendering import plain_text
+from transforms.publish.rendering import plain_text
 
 Severity = Literal["error", "warning"]
 

@@ -9,8 +9,8 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 
 from include.config import load_city_config
-from include.periods import quarterly_run_crons
 from tests.conftest import REPO
+from transforms.periods import quarterly_run_crons
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
-from include.storage import VERSIONS_FOLDER
+from include.ingest.landing import VERSIONS_FOLDER
 from include.tables import publications
 from tests.conftest import migrated_warehouse
 
@@ -97,7 +97,8 @@ def identify(view: dict[str, bytes]) -> tuple[int, str] | None:
 
 def publisher(side: str, publish: str, url: str, trials: int, start, done, results):
     os.environ["CITYSTATS_PUBLISH"], os.environ["CITYSTATS_WAREHOUSE_URL"] = publish, url
-    from include import storage, submissions
+    from include import submissions
+    from include.ingest import landing as storage
 
     storage.RETIRED_VERSIONS_KEPT_SECONDS = RETIRED_KEPT
     for trial in range(trials):

@@ -43,7 +43,7 @@ from tests.e2e.tiny_city import (
     use_tiny_city,
 )
 from tests.html_checks import PageParts, external_references
-from transforms.analyst_tables import arrow_schema
+from transforms.publish.analyst_tables import arrow_schema
 
 FORMULA = '=HYPERLINK("http://x","y")'
 MARKUP = "<img src=x onerror=alert(1)>缺测温枪"

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from include.check_file import main
+from include.check.check_file import main
 from tests.conftest import REPO
 from tests.e2e.tiny_city import E1, E2, EAST, W1, W2, WEST, use_tiny_city
 
@@ -124,4 +124,4 @@ def test_make_check_runs_the_module_with_the_options():
         text=True,
         check=True,
     ).stdout
-    assert '-m include.check_file "出件/990102.xlsx" --date "2020-03-16"' in dry_run
+    assert '-m include.check.check_file "出件/990102.xlsx" --date "2020-03-16"' in dry_run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from include.data_dictionary import data_dictionary_markdown
+from include.publish.data_dictionary import data_dictionary_markdown
 from include.tables import metadata
 from tests.conftest import REPO
 
@@ -10,7 +10,7 @@ from tests.conftest import REPO
 def test_committed_dictionary_equals_the_generated_text():
     committed = (REPO / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     assert committed == data_dictionary_markdown(), (
-        "regenerate: python -m include.data_dictionary > docs/data-dictionary.md"
+        "regenerate: python -m include.publish.data_dictionary > docs/data-dictionary.md"
     )
 
 
@@ -25,7 +25,7 @@ def test_every_column_of_every_table_is_described():
 
 def test_published_columns_have_a_report_label():
     from include.tables import county_daily, county_quarterly
-    from transforms.report_labels import COLUMN_LABELS
+    from transforms.publish.labels import COLUMN_LABELS
 
     for table in (county_daily, county_quarterly):
         assert [c.name for c in table.columns if c.name not in COLUMN_LABELS] == []

@@ -13,7 +13,7 @@ import pytest
 
 from include import daily_pipeline, submissions, warehouse
 from include.config import load_city_config
-from include.publication import enterprise_difficulties
+from include.publish.publication import enterprise_difficulties
 from include.tables import submissions_log
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
 from tests.html_checks import PageParts

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from include import quarterly_pipeline, warehouse
-from include.periods import (
+from include.tables import county_daily
+from tests.conftest import use_warehouse
+from tests.e2e.tiny_city import CITY_TOML, TZ
+from transforms.periods import (
     dates_between,
     quarterly_deadline,
     quarterly_run_crons,
     quarters_of_year_through,
 )
-from include.tables import county_daily
-from tests.conftest import use_warehouse
-from tests.e2e.tiny_city import CITY_TOML, TZ
 
 
 @pytest.fixture

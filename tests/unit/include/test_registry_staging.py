@@ -8,7 +8,7 @@ import pytest
 from include import submissions
 from include.config import Settings
 from tests.e2e.tiny_city import REGISTRY, Landing
-from transforms import readers
+from transforms.ingest import readers
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from include.storage import (
+from include.ingest.landing import (
     RETIRED_VERSIONS_KEPT_SECONDS,
     VERSIONS_FOLDER,
     list_landed_files,

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from transforms.daily import COUNTY_DAILY_COLUMNS
 from transforms.findings import Finding
-from transforms.quarterly import COUNTY_QUARTERLY_COLUMNS
+from transforms.merge.daily import COUNTY_DAILY_COLUMNS
+from transforms.merge.quarterly import COUNTY_QUARTERLY_COLUMNS
 
 CITY_NAME = "示例市"
 EAST, WEST, NORTH, CITY = "990102", "990103", "990104", "990100"

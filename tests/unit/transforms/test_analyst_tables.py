@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from include.tables import county_daily, submissions_log
-from transforms.analyst_tables import arrow_schema, table_parquet
+from transforms.publish.analyst_tables import arrow_schema, table_parquet
 
 
 def read(content: bytes) -> pa.Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from transforms.charts import Series, horizontal_bars_svg, line_chart_svg
+from transforms.publish.charts import Series, horizontal_bars_svg, line_chart_svg
 
 DAYS = [date(2020, 3, 1) + timedelta(days=n) for n in range(6)]
 

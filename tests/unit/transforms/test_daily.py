@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from transforms.daily import in_scope_on, merge_county_daily
+from transforms.merge.daily import in_scope_on, merge_county_daily
 
 COUNTIES = [("440001", "甲县"), ("440002", "乙县"), ("440003", "丙县")]
 CITY = ("440000", "示例市")

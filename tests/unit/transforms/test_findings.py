@@ -12,18 +12,18 @@ from stdnum.cn import uscc
 
 from tests.conftest import REPO
 from transforms import schema
-from transforms.findings import Finding
-from transforms.readers import (
-    UnreadableFile,
-    read_daily_submission,
-    read_quarterly_submission,
-    read_registry,
-)
-from transforms.validation import (
+from transforms.check.validation import (
     apply_explanations,
     daily_context_findings,
     quarterly_context_findings,
     run_expectation_suite,
+)
+from transforms.findings import Finding
+from transforms.ingest.readers import (
+    UnreadableFile,
+    read_daily_submission,
+    read_quarterly_submission,
+    read_registry,
 )
 
 COUNTY, OTHER_COUNTY = "440203", "440204"
@@ -351,8 +351,9 @@ def reader_findings() -> list[Finding]:
 
 def landing_findings() -> list[Finding]:
     """What the landing zone says about files it will not take."""
-    from include import storage, submissions
+    from include import submissions
     from include.config import CityConfig
+    from include.ingest import landing as storage
 
     city = CityConfig(
         code="440200",

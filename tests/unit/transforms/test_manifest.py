@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from transforms.manifest import manifest_json
+from transforms.publish.manifest import manifest_json
 
 FILES = {"b.csv": b"x,y\n1,2\n", "a.html": b"<p>", "t.xlsx": b"PK.."}
 SOURCE = {

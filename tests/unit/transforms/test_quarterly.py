@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from transforms.quarterly import (
+from transforms.merge.quarterly import (
     COUNTY_QUARTERLY_COLUMNS,
     exact_sum,
     growth_pct,

@@ -10,9 +10,9 @@ import pytest
 from stdnum.cn import uscc
 
 from tests.conftest import REPO
+from transforms.check.validation import quarterly_context_findings, run_expectation_suite
 from transforms.findings import Finding
-from transforms.readers import read_quarterly_submission, read_registry
-from transforms.validation import quarterly_context_findings, run_expectation_suite
+from transforms.ingest.readers import read_quarterly_submission, read_registry
 
 COUNTY, OTHER_COUNTY = "440203", "440204"
 QUARTER_END = date(2020, 6, 30)

@@ -24,7 +24,7 @@ from tests.unit.transforms.test_readers import (
     grid,
     xlsx_bytes,
 )
-from transforms.readers import Signature, read_daily_submission
+from transforms.ingest.readers import Signature, read_daily_submission
 from transforms.schema import DAILY_COLUMNS, EXPLANATION, SOURCE_ROW
 
 FORMS = Path(__file__).resolve().parents[2] / "fixtures" / "forms"

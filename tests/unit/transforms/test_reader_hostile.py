@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from tests.unit.transforms.test_readers import daily_csv, english_daily_grid, xlsx_bytes
-from transforms.readers import ReadLimits, UnreadableFile, read_daily_submission
+from transforms.ingest.readers import ReadLimits, UnreadableFile, read_daily_submission
 from transforms.schema import SUBMISSION_LIMITS
 
 # The reader's own peak stays far below this; the hostile files would need many times it.

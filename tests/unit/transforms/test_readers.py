@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from transforms.readers import (
+from transforms.ingest.readers import (
     MAX_FILE_BYTES,
     MAX_TITLE_ROWS,
     ReadLimits,

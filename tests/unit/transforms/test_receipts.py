@@ -11,8 +11,13 @@ import pytest
 
 from tests.html_checks import PageParts, external_references
 from transforms.findings import Finding
-from transforms.receipts import ReceiptContext, daily_resubmit_by, receipt_html, receipt_text
-from transforms.report_html import FileLink
+from transforms.publish.receipts import (
+    ReceiptContext,
+    daily_resubmit_by,
+    receipt_html,
+    receipt_text,
+)
+from transforms.publish.report_html import FileLink
 
 TZ = ZoneInfo("Asia/Shanghai")
 DAILY = ReceiptContext(

@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 
 from tests.unit.transforms.report_inputs import FORMULA, MARKUP, outcomes
 from transforms.findings import Finding
-from transforms.rendering import (
+from transforms.publish.rendering import (
     markdown_text,
     plain_text,
     table_csv,

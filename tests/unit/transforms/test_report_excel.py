@@ -18,7 +18,7 @@ from tests.unit.transforms.report_inputs import (
     quarterly_table,
 )
 from tests.unit.transforms.report_inputs import daily_table as daily_rows
-from transforms.report_excel import daily_workbook, quarterly_workbook
+from transforms.publish.report_excel import daily_workbook, quarterly_workbook
 
 DAILY_HEADERS = [
     "序号",

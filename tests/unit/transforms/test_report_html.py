@@ -27,7 +27,7 @@ from tests.unit.transforms.report_inputs import (
     outcomes,
     quarterly_table,
 )
-from transforms.report_html import (
+from transforms.publish.report_html import (
     FileLink,
     IndexEntry,
     daily_report_html,
@@ -184,7 +184,7 @@ def test_index_lists_each_publication_newest_first_in_city_time():
 
 @pytest.mark.parametrize("kind", ["count", "rate", "yi_yuan", "growth", "percent_points"])
 def test_missing_values_show_as_a_dash(kind):
-    from transforms.report_html import show
+    from transforms.publish.report_html import show
 
     assert show(None, kind) == "—"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transforms.revisions import assign_revisions
+from transforms.merge.revisions import assign_revisions
 
 KEYS = ["report_date", "county_code"]
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from include.tables import county_quarter_daily_summary
-from transforms.rollup import SUMMARY_COLUMNS, roll_up_county_daily
+from transforms.merge.rollup import SUMMARY_COLUMNS, roll_up_county_daily
 
 COUNTIES = [("440001", "甲县"), ("440002", "乙县")]
 CITY = ("440000", "示例市")

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from stdnum.cn import uscc
 
-from transforms.readers import read_daily_submission, read_registry
-from transforms.validation import (
+from transforms.check.validation import (
     apply_explanations,
     daily_context_findings,
     run_expectation_suite,
 )
+from transforms.ingest.readers import read_daily_submission, read_registry
 
 SUITE = json.loads(
     (Path(__file__).resolve().parents[3] / "expectations" / "daily_submission.json").read_text(

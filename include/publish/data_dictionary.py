@@ -1,10 +1,10 @@
 """docs/data-dictionary.md, generated from the table definitions the pipeline uses.
 
-    python -m include.data_dictionary > docs/data-dictionary.md
+    python -m include.publish.data_dictionary > docs/data-dictionary.md
 
 A unit test compares the committed file with this output, so the dictionary cannot
 drift from include/tables.py (meaning = column comment, unit and aggregation = column
-info) or from the Parquet types in transforms/analyst_tables.py.
+info) or from the Parquet types in transforms/publish/analyst_tables.py.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from include.tables import metadata
-from transforms.analyst_tables import arrow_type
-from transforms.report_labels import COLUMN_LABELS
+from transforms.publish.analyst_tables import arrow_type
+from transforms.publish.labels import COLUMN_LABELS
 
 # Where each table can be read besides the warehouse; tables not listed are internal.
 PUBLISHED_AS = {
@@ -43,8 +43,8 @@ def data_dictionary_markdown() -> str:
     lines = [
         "# Data dictionary",
         "",
-        "Generated from `include/tables.py` by `python -m include.data_dictionary`; do not edit "
-        "by hand (a test checks that this file equals the generated text).",
+        "Generated from `include/tables.py` by `python -m include.publish.data_dictionary`; "
+        "do not edit by hand (a test checks that this file equals the generated text).",
         "",
         "Column names are fixed; 报表列名 is the header the reports show. Rates are fractions "
         "0–1 at full precision; `*_pct` columns are percent. Aggregation says how a column "

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
-from transforms.report_labels import short_chinese_date
+from transforms.publish.labels import short_chinese_date
 
 BLUE, ORANGE, GREEN, GREY, RED = "#1f5fa8", "#e07b1a", "#2e8b57", "#8a8f98", "#c0392b"
 AXIS_COLOUR, GRID_COLOUR, TEXT_COLOUR = "#555", "#e3e6ea", "#222"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from transforms.daily import ACCEPTED, MISSING, PARTIAL, REJECTED
+from transforms.merge.daily import ACCEPTED, MISSING, PARTIAL, REJECTED
 
 # A county whose file was accepted but arrived after the deadline.
 LATE = "late"

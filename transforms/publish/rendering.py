@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from transforms.report_labels import STATUS_LABELS, status_of
+from transforms.publish.labels import STATUS_LABELS, status_of
 
 # A county's text starting with one of these would run as a formula in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -20,18 +20,13 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from include import storage, submissions, warehouse
+from include import submissions, warehouse
 from include.config import CityConfig, Settings, load_city_config
-from include.data_dictionary import (
+from include.ingest import landing as storage
+from include.publish.data_dictionary import (
     ANALYST_TABLE_LABELS,
     ANALYST_TABLE_NAMES,
     data_dictionary_markdown,
-)
-from include.periods import (
-    local_deadline,
-    quarter_bounds,
-    quarterly_deadline,
-    quarters_of_year_through,
 )
 from include.tables import (
     county_daily,
@@ -40,12 +35,18 @@ from include.tables import (
     publications,
     submissions_log,
 )
-from transforms import receipts, rendering, report_excel, report_html
-from transforms.analyst_tables import table_parquet
-from transforms.manifest import MANIFEST_NAME, manifest_json
-from transforms.receipts import ReceiptContext
-from transforms.report_html import FileLink, IndexEntry
-from transforms.report_labels import chinese_date, chinese_quarter
+from transforms.periods import (
+    local_deadline,
+    quarter_bounds,
+    quarterly_deadline,
+    quarters_of_year_through,
+)
+from transforms.publish import receipts, rendering, report_excel, report_html
+from transforms.publish.analyst_tables import table_parquet
+from transforms.publish.labels import chinese_date, chinese_quarter
+from transforms.publish.manifest import MANIFEST_NAME, manifest_json
+from transforms.publish.receipts import ReceiptContext
+from transforms.publish.report_html import FileLink, IndexEntry
 
 REPORT_PAGE, QUALITY_PAGE = "report.html", "data_quality.html"
 TABLES_FOLDER, DICTIONARY_NAME, INDEX_NAME = "tables", "data-dictionary.md", "index.html"

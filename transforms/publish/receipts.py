@@ -14,16 +14,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from transforms.daily import ACCEPTED, MISSING, REJECTED
-from transforms.rendering import plain_text
-from transforms.report_html import FILE_LEVEL_RULES, PUBLICATION_KINDS, FileLink, render_page
-from transforms.report_labels import (
+from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
+from transforms.publish.labels import (
     LATE,
     SIGNATURE_LABELS,
     STATUS_LABELS,
     chinese_date,
     chinese_quarter,
     status_of,
+)
+from transforms.publish.rendering import plain_text
+from transforms.publish.report_html import (
+    FILE_LEVEL_RULES,
+    PUBLICATION_KINDS,
+    FileLink,
+    render_page,
 )
 
 ACCEPTED_FORMATS = ".csv、.xlsx、.xls"

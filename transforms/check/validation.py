@@ -16,8 +16,8 @@ from functools import cache
 import pandas as pd
 from stdnum.cn import uscc
 
-from transforms.daily import in_scope_on
 from transforms.findings import Finding
+from transforms.merge.daily import in_scope_on
 from transforms.schema import DAILY_COLUMNS, EXPLANATION, QUARTERLY_COLUMNS, SOURCE_ROW
 
 # A day-over-day change in employees_total this large (relative and absolute)

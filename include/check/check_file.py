@@ -19,14 +19,15 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from include import storage, submissions
+from include import submissions
 from include.config import CityConfig, Settings, load_city_config
 from include.daily_pipeline import DAILY
-from include.periods import parse_quarter
+from include.ingest import landing as storage
 from include.quarterly_pipeline import QUARTERLY
-from transforms import readers
-from transforms.daily import ACCEPTED
-from transforms.receipts import ReceiptContext, receipt_text
+from transforms.ingest import readers
+from transforms.merge.daily import ACCEPTED
+from transforms.periods import parse_quarter
+from transforms.publish.receipts import ReceiptContext, receipt_text
 
 ACCEPTED_EXIT, REJECTED_EXIT = 0, 1  # argparse exits 2 on a usage error
 STRAY_FILE_VERDICT = "报送预检结果：文件会被退回，不计入任何县（市、区）。"
@@ -97,7 +98,7 @@ def _content(path: Path, settings: Settings) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m include.check_file",
+        prog="python -m include.check.check_file",
         description="检查一个报送文件能否被接收（不写入任何数据）。",
     )
     parser.add_argument("file", type=Path, help="要检查的文件")

@@ -22,9 +22,8 @@ from datetime import date, datetime, time
 import pandas as pd
 import xlsxwriter
 
-from transforms.daily import ACCEPTED, COUNTY_DAILY_COLUMNS, MISSING, REJECTED
-from transforms.rendering import FORMULA_PREFIXES, plain_text
-from transforms.report_labels import (
+from transforms.merge.daily import ACCEPTED, COUNTY_DAILY_COLUMNS, MISSING, REJECTED
+from transforms.publish.labels import (
     CITY_TOTAL_LABEL,
     LATE,
     STATUS_LABELS,
@@ -34,6 +33,7 @@ from transforms.report_labels import (
     status_of,
     year_to_date_months,
 )
+from transforms.publish.rendering import FORMULA_PREFIXES, plain_text
 
 # Cell kinds: how a column's values are written and shown.
 INDEX, TEXT, COUNTY_TEXT, COUNT, RATE, YI_YUAN, GROWTH = (

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from transforms.daily import ACCEPTED, MISSING, PARTIAL
+from transforms.merge.daily import ACCEPTED, MISSING, PARTIAL
 
 VALUE_COLUMNS = ["output_value", "output_value_prior", "value_added", "value_added_prior"]
 COUNTY_QUARTERLY_COLUMNS = [

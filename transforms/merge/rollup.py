@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from transforms.daily import ACCEPTED, MISSING
+from transforms.merge.daily import ACCEPTED, MISSING
 
 LAST_VALUE_COLUMNS = [
     "enterprises_in_scope",

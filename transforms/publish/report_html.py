@@ -19,12 +19,10 @@ import jinja2
 import markupsafe
 import pandas as pd
 
-from transforms import charts
-from transforms.daily import ACCEPTED, MISSING, REJECTED
 from transforms.findings import SEVERITY_LABELS
-from transforms.rendering import plain_text
-from transforms.report_excel import daily_report_title, quarterly_report_title
-from transforms.report_labels import (
+from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
+from transforms.publish import charts
+from transforms.publish.labels import (
     CITY_TOTAL_LABEL,
     COLUMN_LABELS,
     LATE,
@@ -36,6 +34,8 @@ from transforms.report_labels import (
     status_of,
     year_to_date_months,
 )
+from transforms.publish.rendering import plain_text
+from transforms.publish.report_excel import daily_report_title, quarterly_report_title
 
 # Rules that stop a file before the expectation suite can run on it.
 FILE_LEVEL_RULES = {
