@@ -9,6 +9,7 @@ from include.config import CityConfig, Settings, load_city_config
 from include.ingest import landing as storage
 from include.publish import publication
 from include.tables import county_daily, daily_submission_rows
+from transforms.check.outcomes import CountyOutcome
 from transforms.check.validation import daily_context_findings
 from transforms.ingest import readers
 from transforms.merge.daily import COUNTY_DAILY_COLUMNS, merge_county_daily
@@ -90,11 +91,11 @@ def discover_daily_submissions(report_date: str) -> list[dict]:
 
 
 def check_daily_county(item: dict) -> dict:
-    return submissions.check_county(DAILY, item)
+    return submissions.check_county(DAILY, item).to_dict()
 
 
 def stage_daily_submissions(report_date: str, outcomes: list[dict]) -> None:
-    submissions.stage(DAILY, report_date, outcomes)
+    submissions.stage(DAILY, report_date, [CountyOutcome.from_dict(o) for o in outcomes])
 
 
 def merge_daily(report_date: str) -> dict:

@@ -25,6 +25,7 @@ from include.tables import (
     quarterly_submission_rows,
     submissions_log,
 )
+from transforms.check.outcomes import CountyOutcome
 from transforms.check.validation import quarterly_context_findings
 from transforms.ingest import readers
 from transforms.merge.quarterly import COUNTY_QUARTERLY_COLUMNS, merge_county_quarterly
@@ -108,11 +109,11 @@ def discover_quarterly_submissions(quarter: str) -> list[dict]:
 
 
 def check_quarterly_county(item: dict) -> dict:
-    return submissions.check_county(QUARTERLY, item)
+    return submissions.check_county(QUARTERLY, item).to_dict()
 
 
 def stage_quarterly_submissions(quarter: str, outcomes: list[dict]) -> None:
-    submissions.stage(QUARTERLY, quarter, outcomes)
+    submissions.stage(QUARTERLY, quarter, [CountyOutcome.from_dict(o) for o in outcomes])
 
 
 def merge_quarterly(quarter: str) -> dict:

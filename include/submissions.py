@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -25,7 +25,8 @@ from include.config import CityConfig, Settings, load_city_config
 from include.ingest import landing as storage
 from include.tables import publications, submissions_log, validation_findings
 from transforms import schema
-from transforms.findings import Finding, has_errors
+from transforms.check.outcomes import CountyOutcome
+from transforms.findings import Finding
 from transforms.ingest import readers
 from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
 from transforms.publish.labels import SIGNATURE_FIELDS
@@ -67,59 +68,34 @@ def discover(kind: SubmissionKind, period: str) -> list[dict]:
     ]
 
 
-def check_county(kind: SubmissionKind, item: dict) -> dict:
+def check_county(kind: SubmissionKind, item: dict) -> CountyOutcome:
     """Read and validate one county's submission; stage its rows if accepted."""
     city, settings = load_city_config(), Settings.from_env()
     files = [storage.LandedFile(**f) for f in item["files"]]
     refused = [storage.RefusedEntry(**e) for e in item["refused"]]
-    outcome = {
-        "county_code": item["county_code"],
-        "county_name": item["county_name"],
-        "outcome": MISSING,
-        "file_name": None,
-        "content_sha256": None,
-        "arrived_at": None,
-        "on_time": None,
-        "rows_path": None,
-        "findings": [],
-        "signature": None,
-        "error_count": 0,
-        "warning_count": 0,
-    }
+    outcome = CountyOutcome(item["county_code"], item["county_name"])
     if not files and not refused:
         return outcome
     contents = _read_files(files, settings)
-    outcome.update(
+    outcome = replace(
+        outcome,
         file_name=", ".join([*(f.name for f in files), *(e.name for e in refused)]),
         content_sha256=_fingerprint(contents, refused),
     )
     parsed, findings = None, [refused_finding(e) for e in refused]
     if files:
         arrived = max(datetime.fromisoformat(f.arrived_at) for f in files)
-        outcome.update(
+        outcome = replace(
+            outcome,
             arrived_at=arrived.isoformat(),
             on_time=arrived <= kind.deadline(city, item["period"]),
         )
         parsed, file_findings = _validated(kind, files, contents, item, settings)
         findings += file_findings
-    outcome.update(verdict(parsed, findings))
-    if outcome["outcome"] == ACCEPTED:
-        outcome["rows_path"] = _stage_rows(kind, settings, item, parsed.frame)
+    outcome = outcome.decided(parsed, findings)
+    if outcome.outcome == ACCEPTED:
+        outcome = replace(outcome, rows_path=_stage_rows(kind, settings, item, parsed.frame))
     return outcome
-
-
-def verdict(parsed: readers.ReadResult | None, findings: list[Finding]) -> dict:
-    """The part of a county's outcome its checks decide: accepted or rejected, every finding,
-    the signature block of its form."""
-    signed = parsed is not None and not parsed.signature.is_empty
-    accepted = parsed is not None and not has_errors(findings)
-    return {
-        "outcome": ACCEPTED if accepted else REJECTED,
-        "findings": [f.to_dict() for f in findings],
-        "signature": parsed.signature.to_dict() if signed else None,
-        "error_count": sum(f.severity == "error" for f in findings),
-        "warning_count": sum(f.severity == "warning" for f in findings),
-    }
 
 
 def refused_finding(entry: storage.RefusedEntry) -> Finding:
@@ -246,12 +222,12 @@ def _stage_rows(kind: SubmissionKind, settings: Settings, item: dict, frame: pd.
     return str(path)
 
 
-def stage(kind: SubmissionKind, period: str, outcomes: list[dict]) -> None:
+def stage(kind: SubmissionKind, period: str, outcomes: list[CountyOutcome]) -> None:
     """In one transaction, replace the period's staged rows, submissions log and findings;
     then copy rejected files with their reasons into the quarantine folder."""
     city, settings = load_city_config(), Settings.from_env()
     engine = warehouse.engine_for(settings.warehouse_url)
-    accepted = [pd.read_parquet(o["rows_path"]) for o in outcomes if o["outcome"] == ACCEPTED]
+    accepted = [pd.read_parquet(o.rows_path) for o in outcomes if o.outcome == ACCEPTED]
     rows = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame()
     partition = {"kind": kind.name, "period": period}
     with engine.begin() as connection:
@@ -270,14 +246,14 @@ def stage(kind: SubmissionKind, period: str, outcomes: list[dict]) -> None:
     _quarantine(kind, settings, period, outcomes)
 
 
-def _stray_files(kind, settings: Settings, city: CityConfig, period: str) -> list[dict]:
+def _stray_files(kind, settings: Settings, city: CityConfig, period: str) -> list[Finding]:
     """Entries of the period that belong to no configured county (retired codes, bad names)."""
     landed = storage.scan_landing(settings.landing, kind.name, period)
     stray = [
         stray_file_finding(f.name, city) for f in landed.files if not _of_a_county(f.name, city)
     ]
     stray += [refused_finding(e) for e in landed.refused if not _of_a_county(e.name, city)]
-    return [f.to_dict() for f in stray]
+    return stray
 
 
 def _of_a_county(name: str, city: CityConfig) -> bool:
@@ -295,30 +271,32 @@ def stray_file_finding(name: str, city: CityConfig) -> Finding:
     return Finding("file_name_not_a_county", "error", f"文件未处理：{why}", file_name=name)
 
 
-def _log_rows(kind: SubmissionKind, period: str, outcomes: list[dict]) -> pd.DataFrame:
+def _log_rows(kind: SubmissionKind, period: str, outcomes: list[CountyOutcome]) -> pd.DataFrame:
     return pd.DataFrame.from_records(
         [
             {
                 "kind": kind.name,
                 "period": period,
-                "county_code": o["county_code"],
-                "file_name": o["file_name"],
-                "content_sha256": o["content_sha256"],
-                "arrived_at": o["arrived_at"],
-                "on_time": o["on_time"],
-                "outcome": o["outcome"],
-                "error_count": o["error_count"],
-                "warning_count": o["warning_count"],
-                "reasons": "\n".join(f["reason"] for f in o["findings"]) or None,
-                **{field: (o["signature"] or {}).get(field) for field in SIGNATURE_FIELDS},
+                "county_code": o.county_code,
+                "file_name": o.file_name,
+                "content_sha256": o.content_sha256,
+                "arrived_at": o.arrived_at,
+                "on_time": o.on_time,
+                "outcome": o.outcome,
+                "error_count": o.error_count,
+                "warning_count": o.warning_count,
+                "reasons": "\n".join(f.describe() for f in o.findings) or None,
+                **{field: getattr(o.signature, field, None) for field in SIGNATURE_FIELDS},
             }
             for o in outcomes
         ]
     )
 
 
-def _finding_rows(kind, period: str, outcomes: list[dict], stray: list[dict]) -> pd.DataFrame:
-    entries = [(o["county_code"], f) for o in outcomes for f in o["findings"]]
+def _finding_rows(
+    kind, period: str, outcomes: list[CountyOutcome], stray: list[Finding]
+) -> pd.DataFrame:
+    entries = [(o.county_code, f) for o in outcomes for f in o.findings]
     entries += [(None, f) for f in stray]
     return pd.DataFrame.from_records(
         [
@@ -326,15 +304,15 @@ def _finding_rows(kind, period: str, outcomes: list[dict], stray: list[dict]) ->
                 "kind": kind.name,
                 "period": period,
                 "county_code": county,
-                "file_name": f["file_name"],
-                "rule": f["rule"],
-                "severity": f["severity"],
-                "message": f["message"],
-                "row_count": f["row_count"],
-                "rows": ", ".join(map(str, f["rows"])) or None,
-                "rule_values": ", ".join(f["values"]) or None,
-                "explanations": json.dumps(f["explanations"], ensure_ascii=False)
-                if f["explanations"]
+                "file_name": f.file_name,
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "row_count": f.row_count,
+                "rows": ", ".join(map(str, f.rows)) or None,
+                "rule_values": ", ".join(f.values) or None,
+                "explanations": json.dumps(list(f.explanations), ensure_ascii=False)
+                if f.explanations
                 else None,
             }
             for county, f in entries
@@ -342,7 +320,7 @@ def _finding_rows(kind, period: str, outcomes: list[dict], stray: list[dict]) ->
     )
 
 
-def _quarantine(kind, settings: Settings, period: str, outcomes: list[dict]) -> None:
+def _quarantine(kind, settings: Settings, period: str, outcomes: list[CountyOutcome]) -> None:
     folder = Path(settings.state) / "quarantine" / kind.name / period
     if folder.exists():
         shutil.rmtree(folder)
@@ -350,14 +328,14 @@ def _quarantine(kind, settings: Settings, period: str, outcomes: list[dict]) -> 
     # characters) is named in reasons.txt and never opened.
     landed = storage.scan_landing(settings.landing, kind.name, period).files
     for o in outcomes:
-        if o["outcome"] != REJECTED:
+        if o.outcome != REJECTED:
             continue
-        target = folder / o["county_code"]
+        target = folder / o.county_code
         target.mkdir(parents=True)
         for file in landed:
-            if file.name.startswith(o["county_code"]):
+            if file.name.startswith(o.county_code):
                 (target / file.name).write_bytes(storage.read_landed(file.uri))
-        reasons = "\n".join(f["reason"] for f in o["findings"]) + "\n"
+        reasons = "\n".join(f.describe() for f in o.findings) + "\n"
         (target / "reasons.txt").write_text(reasons, encoding="utf-8")
 
 

@@ -148,6 +148,22 @@ class Finding:
         data["reason"] = self.describe()
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:
+        """The finding `to_dict` gave (its derived texts are dropped and made again)."""
+        return cls(
+            rule=data["rule"],
+            severity=data["severity"],
+            message=data["message"],
+            column=data.get("column"),
+            rows=tuple(data.get("rows", ())),
+            values=tuple(data.get("values", ())),
+            row_count=data.get("row_count", 0),
+            file_name=data.get("file_name"),
+            extra=dict(data.get("extra") or {}),
+            explanations=tuple(data.get("explanations", ())),
+        )
+
 
 def _rows_text(rows: Sequence[int], row_count: int) -> str:
     shown = "、".join(str(r) for r in rows)

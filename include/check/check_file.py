@@ -24,6 +24,7 @@ from include.config import CityConfig, Settings, load_city_config
 from include.daily_pipeline import DAILY
 from include.ingest import landing as storage
 from include.quarterly_pipeline import QUARTERLY
+from transforms.check.outcomes import CountyOutcome
 from transforms.ingest import readers
 from transforms.merge.daily import ACCEPTED
 from transforms.periods import parse_quarter
@@ -54,15 +55,9 @@ def check_file(
         # The landing zone gives such a file to no county, so there is no county's receipt.
         reasons = "".join(f"  {f.describe()}\n" for f in findings)
         return False, f"{STRAY_FILE_VERDICT}\n\n{reasons}"
-    outcome = {
-        "county_code": county.code,
-        "county_name": county.name,
-        "file_name": name,
-        "content_sha256": storage.sha256_hex(content),
-        "arrived_at": None,
-        "on_time": None,
-        **submissions.verdict(parsed, findings),
-    }
+    outcome = CountyOutcome(
+        county.code, county.name, file_name=name, content_sha256=storage.sha256_hex(content)
+    ).decided(parsed, findings)
     context = ReceiptContext(
         city_name=city.name,
         kind=kind.name,
@@ -71,7 +66,7 @@ def check_file(
         deadline=kind.deadline(city, period),
         pre_check=True,
     )
-    return outcome["outcome"] == ACCEPTED, receipt_text(outcome, context)
+    return outcome.outcome == ACCEPTED, receipt_text(outcome.to_dict(), context)
 
 
 def period_in_file(path: Path, settings: Settings) -> tuple[submissions.SubmissionKind, str] | None:

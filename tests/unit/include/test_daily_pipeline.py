@@ -10,6 +10,7 @@ from include import daily_pipeline
 from include.daily_pipeline import DAILY
 from include.submissions import _finding_entry, _finding_rows, check_county, discover
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, NORTH, TZ, WEST, Landing
+from transforms.check.outcomes import CountyOutcome
 from transforms.findings import Finding
 
 ROW = [(E1, True, "2020-03-10", 100, 90, 80, 5, 0, None)]
@@ -54,8 +55,11 @@ def test_the_run_waits_for_missing_counties_until_the_cutoff(landing):
 
 
 def outcome_of(county: str, day: str = "2020-03-17") -> dict:
+    """The outcome as the check task hands it on (XCom), read back as stage reads it."""
     item = next(i for i in discover(DAILY, day) if i["county_code"] == county)
-    return check_county(DAILY, item)
+    handed_on = check_county(DAILY, item).to_dict()
+    assert CountyOutcome.from_dict(handed_on).to_dict() == handed_on
+    return handed_on
 
 
 def test_two_files_for_one_county_are_ambiguous_and_rejected(landing):
@@ -90,6 +94,6 @@ def test_an_explained_warning_is_still_explained_when_the_report_reads_it_back()
     explained = Finding.about_rows(
         "capacity_pct_over_100", "warning", "产能恢复率超过100%", [4], ["120"], file_name="a.csv"
     ).explained_by(["新线投产, 产能提升"])
-    outcomes = [{"county_code": EAST, "findings": [explained.to_dict()]}]
+    outcomes = [CountyOutcome(EAST, "东区", "rejected", findings=(explained,))]
     (stored,) = _finding_rows(DAILY, "2020-03-17", outcomes, []).to_dict("records")
     assert _finding_entry(stored) == explained.to_dict()
