@@ -71,15 +71,16 @@ def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, prof
     """The date through discover → check (each county) → stage → merge → publish."""
     _import_what_a_task_process_has()
     from include import daily_pipeline
-    from include.config import Settings, load_city_config
+    from include.context import RunContext
     from include.warehouse import migrate
 
-    migrate(Settings.from_env().warehouse_url)
+    run = RunContext.from_env()
+    migrate(run.settings.warehouse_url)
     report_date = _report_date(root)
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    items = daily_pipeline.discover_daily_submissions(report_date)
+    items = daily_pipeline.discover_daily_submissions(run, report_date)
     seconds["discover"] = time.perf_counter() - started
 
     order = _sample_order(len(items), sample)
@@ -87,7 +88,7 @@ def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, prof
     check_seconds = 0.0
     for done, index in enumerate(order, start=1):
         started = time.perf_counter()
-        outcomes[index] = daily_pipeline.check_daily_county(items[index])
+        outcomes[index] = daily_pipeline.check_daily_county(run, items[index])
         check_seconds += time.perf_counter() - started
         remaining = len(items) - done
         too_slow = check_seconds / done * remaining > full_check_seconds
@@ -106,17 +107,17 @@ def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, prof
     ordered = [outcomes[index] for index in range(len(items))]
 
     started = time.perf_counter()
-    daily_pipeline.stage_daily_submissions(report_date, ordered)
+    daily_pipeline.stage_daily_submissions(run, report_date, ordered)
     seconds["stage"] = time.perf_counter() - started
     started = time.perf_counter()
-    daily_pipeline.merge_daily(report_date)
+    daily_pipeline.merge_daily(run, report_date)
     seconds["merge"] = time.perf_counter() - started
     started = time.perf_counter()
-    daily_pipeline.publish_daily(report_date)
+    daily_pipeline.publish_daily(run, report_date)
     seconds["publish"] = time.perf_counter() - started
     peak = _peak_rss_mb()
 
-    daily_pipeline.county_daily_table(report_date).to_csv(root / "pipeline.csv", index=False)
+    daily_pipeline.county_daily_table(report_date, run).to_csv(root / "pipeline.csv", index=False)
     result = {
         "steps": seconds,
         "seconds": sum(seconds.values()),
@@ -125,10 +126,10 @@ def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, prof
         "per_county_check": per_county,
         "estimate": estimate,
         "peak_rss_mb": peak,
-        "city_code": load_city_config().code,
+        "city_code": run.city.code,
     }
     if profile:
-        result["profile"] = _profile_slowest(seconds, report_date, items, ordered)
+        result["profile"] = _profile_slowest(run, seconds, report_date, items, ordered)
     return result
 
 
@@ -187,18 +188,18 @@ def _staged_unchecked(item: dict, template: dict) -> dict:
     }
 
 
-def _profile_slowest(seconds: dict, report_date: str, items: list, outcomes: list) -> dict:
+def _profile_slowest(run, seconds: dict, report_date: str, items: list, outcomes: list) -> dict:
     """The slowest step again under cProfile: its top functions by cumulative time."""
     from include import daily_pipeline
 
     step = max(STEPS, key=seconds.get)
     counties = min(PROFILED_COUNTIES, len(items))
     calls = {
-        "discover": lambda: daily_pipeline.discover_daily_submissions(report_date),
-        "check": lambda: [daily_pipeline.check_daily_county(i) for i in items[:counties]],
-        "stage": lambda: daily_pipeline.stage_daily_submissions(report_date, outcomes),
-        "merge": lambda: daily_pipeline.merge_daily(report_date),
-        "publish": lambda: daily_pipeline.publish_daily(report_date),
+        "discover": lambda: daily_pipeline.discover_daily_submissions(run, report_date),
+        "check": lambda: [daily_pipeline.check_daily_county(run, i) for i in items[:counties]],
+        "stage": lambda: daily_pipeline.stage_daily_submissions(run, report_date, outcomes),
+        "merge": lambda: daily_pipeline.merge_daily(run, report_date),
+        "publish": lambda: daily_pipeline.publish_daily(run, report_date),
     }
     profiler = cProfile.Profile()
     profiler.runcall(calls[step])

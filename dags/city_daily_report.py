@@ -73,57 +73,70 @@ def city_daily_report():
     @task
     def data_date(logical_date=None, params=None) -> str:
         from include import daily_pipeline
+        from include.context import RunContext
 
-        return daily_pipeline.report_date_of_run(logical_date, params)
+        return daily_pipeline.report_date_of_run(RunContext.from_env(), logical_date, params)
 
     @task.sensor(poke_interval=300, timeout=6 * 3600, mode="reschedule")
     def wait_for_county_files(report_date: str) -> bool:
         from include import daily_pipeline
+        from include.context import RunContext
 
-        return daily_pipeline.counties_landed_or_cutoff_passed(report_date)
+        return daily_pipeline.counties_landed_or_cutoff_passed(RunContext.from_env(), report_date)
 
     @task
     def discover_submissions(report_date: str) -> list[dict]:
         from include import daily_pipeline
+        from include.context import RunContext
 
-        return daily_pipeline.discover_daily_submissions(report_date)
+        return daily_pipeline.discover_daily_submissions(RunContext.from_env(), report_date)
 
     # A dict is one XCom here: the county outcome, not one XCom per key.
     @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}", multiple_outputs=False)
     def check_county(item: dict) -> dict:
         from include import daily_pipeline
+        from include.context import RunContext
 
-        return daily_pipeline.check_daily_county(item)
+        return daily_pipeline.check_daily_county(RunContext.from_env(), item)
 
     @task
     def stage_submissions(report_date: str, outcomes: list[dict]):
         from include import daily_pipeline
+        from include.context import RunContext
 
-        daily_pipeline.stage_daily_submissions(report_date, list(outcomes))
+        daily_pipeline.stage_daily_submissions(RunContext.from_env(), report_date, list(outcomes))
 
     @task
     def alert_missing_counties(report_date: str, dag_run=None) -> list[str]:
         from include import alerts
+        from include.context import RunContext
 
-        return alerts.alert_missing_counties(report_date, dag_run.run_type)
+        return alerts.alert_missing_counties(RunContext.from_env(), report_date, dag_run.run_type)
 
     @task(multiple_outputs=False)
     def merge_county_daily(report_date: str) -> dict:
         from include import daily_pipeline
+        from include.context import RunContext
 
-        return daily_pipeline.merge_daily(report_date)
+        return daily_pipeline.merge_daily(RunContext.from_env(), report_date)
 
     @task(outlets=[DAILY_PUBLICATION])
     def publish_daily_report(report_date: str) -> str:
         from include import daily_pipeline
+        from include.context import RunContext
 
-        return daily_pipeline.publish_daily(report_date)
+        return daily_pipeline.publish_daily(RunContext.from_env(), report_date)
 
     @task
     def find_resubmitted_dates(report_date: str, params=None) -> list[dict]:
         from include import daily_pipeline
+        from include.context import RunContext
 
-        return daily_pipeline.republish_requests(report_date) if params["look_back"] else []
+        return (
+            daily_pipeline.republish_requests(RunContext.from_env(), report_date)
+            if params["look_back"]
+            else []
+        )
 
     report_date = data_date()
     found = discover_submissions(report_date)

@@ -86,57 +86,68 @@ def city_quarterly_report():
     @task.short_circuit
     def submission_quarter(logical_date=None, params=None) -> str | None:
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        return quarterly_pipeline.quarter_of_run(logical_date, params)
+        return quarterly_pipeline.quarter_of_run(RunContext.from_env(), logical_date, params)
 
     @task
     def discover_submissions(quarter: str) -> list[dict]:
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        return quarterly_pipeline.discover_quarterly_submissions(quarter)
+        return quarterly_pipeline.discover_quarterly_submissions(RunContext.from_env(), quarter)
 
     # A dict is one XCom here: the county outcome, not one XCom per key.
     @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}", multiple_outputs=False)
     def check_county(item: dict) -> dict:
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        return quarterly_pipeline.check_quarterly_county(item)
+        return quarterly_pipeline.check_quarterly_county(RunContext.from_env(), item)
 
     @task
     def stage_submissions(quarter: str, outcomes: list[dict]):
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        quarterly_pipeline.stage_quarterly_submissions(quarter, list(outcomes))
+        quarterly_pipeline.stage_quarterly_submissions(
+            RunContext.from_env(), quarter, list(outcomes)
+        )
 
     @task(multiple_outputs=False)
     def merge_county_quarterly(quarter: str) -> dict:
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        return quarterly_pipeline.merge_quarterly(quarter)
+        return quarterly_pipeline.merge_quarterly(RunContext.from_env(), quarter)
 
     @task
     def publish_quarterly_report(quarter: str) -> str:
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        return quarterly_pipeline.publish_quarterly(quarter)
+        return quarterly_pipeline.publish_quarterly(RunContext.from_env(), quarter)
 
     @task
     def quarters_to_roll_up(logical_date=None, params=None) -> list[str]:
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        return quarterly_pipeline.quarters_to_roll_up(logical_date, params)
+        return quarterly_pipeline.quarters_to_roll_up(RunContext.from_env(), logical_date, params)
 
     @task(map_index_template="{{ task.op_kwargs['quarter'] }}")
     def roll_up_daily_series(quarter: str) -> str:
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        return quarterly_pipeline.roll_up_daily(quarter)
+        return quarterly_pipeline.roll_up_daily(RunContext.from_env(), quarter)
 
     @task(map_index_template="{{ task.op_kwargs['quarter'] }}")
     def publish_daily_summary(quarter: str) -> str:
         from include import quarterly_pipeline
+        from include.context import RunContext
 
-        return quarterly_pipeline.publish_daily_summary(quarter)
+        return quarterly_pipeline.publish_daily_summary(RunContext.from_env(), quarter)
 
     quarter = submission_quarter()
     outcomes = check_county.expand(item=discover_submissions(quarter))

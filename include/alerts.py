@@ -28,8 +28,12 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from airflow.sdk import BaseNotifier
+
+if TYPE_CHECKING:
+    from include.context import RunContext
 
 log = logging.getLogger(__name__)
 
@@ -162,20 +166,19 @@ def missing_counties_alert(report_date: str, missing: list[tuple[str, str]], cit
     )
 
 
-def alert_missing_counties(report_date: str, run_type: str | None = None) -> list[str]:
+def alert_missing_counties(
+    run: RunContext, report_date: str, run_type: str | None = None
+) -> list[str]:
     """Alert about the counties staged as missing for the date; return their codes.
 
     A backfill run stays silent: it reprocesses past dates whose nightly run already alerted.
     """
-    from include import warehouse
-    from include.config import Settings, load_city_config
     from include.daily_pipeline import DAILY
     from include.submissions import statuses
     from transforms.merge.daily import MISSING
 
-    city = load_city_config()
-    engine = warehouse.engine_for(Settings.from_env().warehouse_url)
-    with engine.connect() as connection:
+    city = run.city
+    with run.engine.connect() as connection:
         staged = statuses(connection, DAILY, report_date)
     missing = [(c.code, c.name) for c in city.counties if staged.get(c.code, MISSING) == MISSING]
     if missing and run_type != "backfill":

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from include import submissions, warehouse
-from include.config import CityConfig, Settings, load_city_config
+from include.config import CityConfig, Settings
+from include.context import RunContext
 from include.ingest import landing as storage
 from include.publish import publication
 from include.tables import county_daily, daily_submission_rows
@@ -64,7 +65,9 @@ DAILY = submissions.SubmissionKind(
 )
 
 
-def report_date_of_run(logical_date: datetime | None, params: dict | None = None) -> str:
+def report_date_of_run(
+    run: RunContext, logical_date: datetime | None, params: dict | None = None
+) -> str:
     """The data date: the `report_date` param when an operator or a republish sets it,
     else the run's logical date in the city's timezone."""
     override = (params or {}).get("report_date")
@@ -72,39 +75,41 @@ def report_date_of_run(logical_date: datetime | None, params: dict | None = None
         return date.fromisoformat(str(override)).isoformat()
     if logical_date is None:
         raise ValueError("a run without a logical date needs the report_date param")
-    return data_date(logical_date, load_city_config().tz).isoformat()
+    return data_date(logical_date, run.city.tz).isoformat()
 
 
-def counties_landed_or_cutoff_passed(report_date: str, now: datetime | None = None) -> bool:
+def counties_landed_or_cutoff_passed(
+    run: RunContext, report_date: str, now: datetime | None = None
+) -> bool:
     """True once every county's file is in, or the city's cut-off for that date has passed."""
-    city = load_city_config()
+    city = run.city
     cutoff = local_deadline(date.fromisoformat(report_date), city.schedule.missing_cutoff, city.tz)
     if (now or datetime.now(UTC)) >= cutoff:
         return True
     # A refused entry counts as landed: the county did send, and is told why it is refused.
-    names = storage.scan_landing(Settings.from_env().landing, DAILY.name, report_date).names
+    names = storage.scan_landing(run.settings.landing, DAILY.name, report_date).names
     return all(any(name.startswith(code) for name in names) for code in city.county_codes)
 
 
-def discover_daily_submissions(report_date: str) -> list[dict]:
-    return submissions.discover(DAILY, report_date)
+def discover_daily_submissions(run: RunContext, report_date: str) -> list[dict]:
+    return submissions.discover(run, DAILY, report_date)
 
 
-def check_daily_county(item: dict) -> dict:
-    return submissions.check_county(DAILY, item).to_dict()
+def check_daily_county(run: RunContext, item: dict) -> dict:
+    return submissions.check_county(run, DAILY, item).to_dict()
 
 
-def stage_daily_submissions(report_date: str, outcomes: list[dict]) -> None:
-    submissions.stage(DAILY, report_date, [CountyOutcome.from_dict(o) for o in outcomes])
+def stage_daily_submissions(run: RunContext, report_date: str, outcomes: list[dict]) -> None:
+    submissions.stage(run, DAILY, report_date, [CountyOutcome.from_dict(o) for o in outcomes])
 
 
-def merge_daily(report_date: str) -> dict:
+def merge_daily(run: RunContext, report_date: str) -> dict:
     """Recompute `county_daily` for the date and replace its rows in one transaction;
     a row keeps its revision unless its values changed."""
-    city, settings = load_city_config(), Settings.from_env()
+    city, settings = run.city, run.settings
     day = date.fromisoformat(report_date)
     registry = submissions.load_registry(settings)
-    with warehouse.engine_for(settings.warehouse_url).begin() as connection:
+    with run.engine.begin() as connection:
         merged = merge_county_daily(
             day,
             [(c.code, c.name) for c in city.counties],
@@ -124,11 +129,14 @@ def merge_daily(report_date: str) -> dict:
     }
 
 
-def county_daily_table(report_date: str):
-    """The date's published rows: counties in the configured order, then the city."""
-    city, settings = load_city_config(), Settings.from_env()
+def county_daily_table(report_date: str, run: RunContext | None = None):
+    """The date's published rows: counties in the configured order, then the city.
+    Read outside a task (by an analyst, a test) it takes its context from the environment.
+    """
+    run = run or RunContext.from_env()
+    city = run.city
     table = warehouse.read_partition(
-        warehouse.engine_for(settings.warehouse_url),
+        run.engine,
         county_daily,
         {"report_date": date.fromisoformat(report_date)},
     )
@@ -138,25 +146,26 @@ def county_daily_table(report_date: str):
     return table[columns].reset_index(drop=True)
 
 
-def publish_daily(report_date: str) -> str:
+def publish_daily(run: RunContext, report_date: str) -> str:
     """Publish <publish>/daily/<date>/ (official Excel table, HTML report, data quality page,
     CSVs, validation report, manifest) and refresh the index and the analyst tables."""
     return publication.publish_daily_report(
+        run,
         report_date,
-        county_daily_table(report_date),
-        submissions.report_outcomes(DAILY, report_date),
+        county_daily_table(report_date, run),
+        submissions.report_outcomes(DAILY, report_date, run),
         submissions.load_suite(DAILY),
     )
 
 
-def republish_requests(report_date: str) -> list[dict]:
+def republish_requests(run: RunContext, report_date: str) -> list[dict]:
     """One trigger request per earlier date (within the look-back) whose files changed
     after it was processed; the run id carries the new content's token, so it is made once."""
-    city = load_city_config()
+    city = run.city
     first = date.fromisoformat(report_date) - timedelta(
         days=city.schedule.resubmission_lookback_days
     )
-    changed = submissions.changed_periods(DAILY, first.isoformat(), report_date)
+    changed = submissions.changed_periods(run, DAILY, first.isoformat(), report_date)
     return [
         {
             "trigger_run_id": f"republish__{period}__{token}",

@@ -16,7 +16,8 @@ import pandas as pd
 from sqlalchemy import select
 
 from include import submissions, warehouse
-from include.config import CityConfig, Settings, load_city_config
+from include.config import CityConfig
+from include.context import RunContext
 from include.publish import publication
 from include.tables import (
     county_daily,
@@ -72,7 +73,9 @@ QUARTERLY = submissions.SubmissionKind(
 )
 
 
-def quarter_of_run(logical_date: datetime | None, params: dict | None = None) -> str | None:
+def quarter_of_run(
+    run: RunContext, logical_date: datetime | None, params: dict | None = None
+) -> str | None:
     """The quarter whose submissions this run merges: the `quarter` param when set, else the
     quarter that ended before the logical date (city timezone); None for a run that a daily
     publication triggered, which has no logical date and only rolls up the daily series."""
@@ -82,45 +85,46 @@ def quarter_of_run(logical_date: datetime | None, params: dict | None = None) ->
         return f"{year}Q{number}"
     if logical_date is None:
         return None
-    return previous_quarter(data_date(logical_date, load_city_config().tz))
+    return previous_quarter(data_date(logical_date, run.city.tz))
 
 
-def quarters_to_roll_up(logical_date: datetime | None, params: dict | None = None) -> list[str]:
+def quarters_to_roll_up(
+    run: RunContext, logical_date: datetime | None, params: dict | None = None
+) -> list[str]:
     """The run's quarter if it has daily data; in a run that a daily publication triggered,
     every finished quarter with daily data (finished: the daily series reaches its last day).
     Recomputing an unchanged quarter moves no revision, so rolling up all of them is safe."""
-    quarter = quarter_of_run(logical_date, params)
-    dates = _daily_data_dates()
+    quarter = quarter_of_run(run, logical_date, params)
+    dates = _daily_data_dates(run)
     quarters_with_data = sorted({quarter_of(day) for day in dates})
     if quarter is not None:
         return [quarter] if quarter in quarters_with_data else []
     return [q for q in quarters_with_data if quarter_bounds(q)[1] <= max(dates)]
 
 
-def _daily_data_dates() -> list[date]:
-    settings = Settings.from_env()
-    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+def _daily_data_dates(run: RunContext) -> list[date]:
+    with run.engine.connect() as connection:
         found = connection.execute(select(county_daily.c.report_date).distinct()).scalars()
         return sorted(pd.Timestamp(day).date() for day in found)
 
 
-def discover_quarterly_submissions(quarter: str) -> list[dict]:
-    return submissions.discover(QUARTERLY, quarter)
+def discover_quarterly_submissions(run: RunContext, quarter: str) -> list[dict]:
+    return submissions.discover(run, QUARTERLY, quarter)
 
 
-def check_quarterly_county(item: dict) -> dict:
-    return submissions.check_county(QUARTERLY, item).to_dict()
+def check_quarterly_county(run: RunContext, item: dict) -> dict:
+    return submissions.check_county(run, QUARTERLY, item).to_dict()
 
 
-def stage_quarterly_submissions(quarter: str, outcomes: list[dict]) -> None:
-    submissions.stage(QUARTERLY, quarter, [CountyOutcome.from_dict(o) for o in outcomes])
+def stage_quarterly_submissions(run: RunContext, quarter: str, outcomes: list[dict]) -> None:
+    submissions.stage(run, QUARTERLY, quarter, [CountyOutcome.from_dict(o) for o in outcomes])
 
 
-def merge_quarterly(quarter: str) -> dict:
+def merge_quarterly(run: RunContext, quarter: str) -> dict:
     """Recompute `county_quarterly` for the quarter and replace its rows in one transaction;
     the year-to-date columns add the published rows of the year's earlier quarters."""
-    city, settings = load_city_config(), Settings.from_env()
-    with warehouse.engine_for(settings.warehouse_url).begin() as connection:
+    city = run.city
+    with run.engine.begin() as connection:
         earlier = [
             warehouse.read_partition(connection, county_quarterly, {"report_quarter": q})
             for q in quarters_of_year_through(quarter)[:-1]
@@ -152,39 +156,40 @@ def merge_quarterly(quarter: str) -> dict:
     }
 
 
-def _published_rows(table, quarter: str, columns: list[str]) -> pd.DataFrame:
+def _published_rows(run: RunContext, table, quarter: str, columns: list[str]) -> pd.DataFrame:
     """The quarter's rows of `table`: counties in the configured order, then the city."""
-    city, settings = load_city_config(), Settings.from_env()
-    rows = warehouse.read_partition(
-        warehouse.engine_for(settings.warehouse_url), table, {"report_quarter": quarter}
-    )
+    city = run.city
+    rows = warehouse.read_partition(run.engine, table, {"report_quarter": quarter})
     order = {code: n for n, code in enumerate([*city.county_codes, city.code])}
     rows = rows.sort_values("county_code", key=lambda codes: codes.map(order))
     return rows[[*columns[:4], "revision", *columns[4:]]].reset_index(drop=True)
 
 
-def county_quarterly_table(quarter: str) -> pd.DataFrame:
-    return _published_rows(county_quarterly, quarter, COUNTY_QUARTERLY_COLUMNS)
+def county_quarterly_table(quarter: str, run: RunContext | None = None) -> pd.DataFrame:
+    """The quarter's published rows; outside a task the context comes from the environment."""
+    run = run or RunContext.from_env()
+    return _published_rows(run, county_quarterly, quarter, COUNTY_QUARTERLY_COLUMNS)
 
 
-def publish_quarterly(quarter: str) -> str:
+def publish_quarterly(run: RunContext, quarter: str) -> str:
     """Publish <publish>/quarterly/<quarter>/ (official Excel table, HTML report, data quality
     page, county_quarterly.csv, validation report, manifest) and refresh the index and the
     analyst tables."""
     return publication.publish_quarterly_report(
+        run,
         quarter,
-        county_quarterly_table(quarter),
-        submissions.report_outcomes(QUARTERLY, quarter),
+        county_quarterly_table(quarter, run),
+        submissions.report_outcomes(QUARTERLY, quarter, run),
         submissions.load_suite(QUARTERLY),
     )
 
 
-def roll_up_daily(quarter: str) -> str:
+def roll_up_daily(run: RunContext, quarter: str) -> str:
     """Recompute the quarter's `county_quarter_daily_summary` from `county_daily` and the
     daily submissions log, and replace its rows in one transaction."""
-    city, settings = load_city_config(), Settings.from_env()
+    city = run.city
     first, last = quarter_bounds(quarter)
-    with warehouse.engine_for(settings.warehouse_url).begin() as connection:
+    with run.engine.begin() as connection:
         days = connection.execute(
             select(county_daily.c.report_date)
             .distinct()
@@ -231,13 +236,16 @@ def roll_up_daily(quarter: str) -> str:
     return quarter
 
 
-def county_quarter_daily_summary_table(quarter: str) -> pd.DataFrame:
-    return _published_rows(county_quarter_daily_summary, quarter, SUMMARY_COLUMNS)
+def county_quarter_daily_summary_table(quarter: str, run: RunContext | None = None) -> pd.DataFrame:
+    """The quarter's published summary rows; outside a task the context comes from the
+    environment."""
+    run = run or RunContext.from_env()
+    return _published_rows(run, county_quarter_daily_summary, quarter, SUMMARY_COLUMNS)
 
 
-def publish_daily_summary(quarter: str) -> str:
+def publish_daily_summary(run: RunContext, quarter: str) -> str:
     """Publish <publish>/daily_summary/<quarter>/ (county_quarter_daily_summary.csv and its
     manifest) and refresh the index and the analyst tables."""
     return publication.publish_daily_summary_report(
-        DAILY_SUMMARY_FOLDER, quarter, county_quarter_daily_summary_table(quarter)
+        run, DAILY_SUMMARY_FOLDER, quarter, county_quarter_daily_summary_table(quarter, run)
     )

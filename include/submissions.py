@@ -21,7 +21,8 @@ import pandas as pd
 from sqlalchemy import Table, select
 
 from include import warehouse
-from include.config import CityConfig, Settings, load_city_config
+from include.config import CityConfig, Settings
+from include.context import RunContext
 from include.ingest import landing as storage
 from include.tables import publications, submissions_log, validation_findings
 from transforms import schema
@@ -51,10 +52,10 @@ class SubmissionKind:
     period_value: Callable[[str], object] = str
 
 
-def discover(kind: SubmissionKind, period: str) -> list[dict]:
+def discover(run: RunContext, kind: SubmissionKind, period: str) -> list[dict]:
     """The period's landing entries, grouped by county: one work item per configured county.
     `files` are safe to read; `refused` are entries never opened (see `storage.scan_landing`)."""
-    city, settings = load_city_config(), Settings.from_env()
+    city, settings = run.city, run.settings
     landed = storage.scan_landing(settings.landing, kind.name, period)
     return [
         {
@@ -68,9 +69,9 @@ def discover(kind: SubmissionKind, period: str) -> list[dict]:
     ]
 
 
-def check_county(kind: SubmissionKind, item: dict) -> CountyOutcome:
+def check_county(run: RunContext, kind: SubmissionKind, item: dict) -> CountyOutcome:
     """Read and validate one county's submission; stage its rows if accepted."""
-    city, settings = load_city_config(), Settings.from_env()
+    city, settings = run.city, run.settings
     files = [storage.LandedFile(**f) for f in item["files"]]
     refused = [storage.RefusedEntry(**e) for e in item["refused"]]
     outcome = CountyOutcome(item["county_code"], item["county_name"])
@@ -222,11 +223,13 @@ def _stage_rows(kind: SubmissionKind, settings: Settings, item: dict, frame: pd.
     return str(path)
 
 
-def stage(kind: SubmissionKind, period: str, outcomes: list[CountyOutcome]) -> None:
+def stage(
+    run: RunContext, kind: SubmissionKind, period: str, outcomes: list[CountyOutcome]
+) -> None:
     """In one transaction, replace the period's staged rows, submissions log and findings;
     then copy rejected files with their reasons into the quarantine folder."""
-    city, settings = load_city_config(), Settings.from_env()
-    engine = warehouse.engine_for(settings.warehouse_url)
+    city, settings = run.city, run.settings
+    engine = run.engine
     accepted = [pd.read_parquet(o.rows_path) for o in outcomes if o.outcome == ACCEPTED]
     rows = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame()
     partition = {"kind": kind.name, "period": period}
@@ -347,11 +350,14 @@ def statuses(connection, kind: SubmissionKind, period: str) -> dict[str, str]:
     return dict(zip(log["county_code"], log["outcome"], strict=True))
 
 
-def report_outcomes(kind: SubmissionKind, period: str) -> list[dict]:
-    """Per county, in the configured order: status, file, arrival and every finding."""
-    city, settings = load_city_config(), Settings.from_env()
+def report_outcomes(kind: SubmissionKind, period: str, run: RunContext | None = None) -> list[dict]:
+    """Per county, in the configured order: status, file, arrival and every finding.
+    Read outside a task (by an analyst, a test) it takes its context from the environment.
+    """
+    run = run or RunContext.from_env()
+    city = run.city
     partition = {"kind": kind.name, "period": period}
-    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+    with run.engine.connect() as connection:
         log = warehouse.read_partition(connection, submissions_log, partition)
         findings = warehouse.read_partition(connection, validation_findings, partition)
     outcomes = []
@@ -424,7 +430,9 @@ def _iso(value) -> str | None:
     return pd.Timestamp(value).tz_convert("UTC").isoformat()
 
 
-def publish_period_folder(folder: str, period: str, files: dict[str, bytes], revision: int) -> str:
+def publish_period_folder(
+    run: RunContext, folder: str, period: str, files: dict[str, bytes], revision: int
+) -> str:
     """Make <publish>/<folder>/<period>/ hold exactly `files` (atomically) and record in
     `publications` (kind = `folder`) when this content first appeared.
 
@@ -432,10 +440,10 @@ def publish_period_folder(folder: str, period: str, files: dict[str, bytes], rev
     at once (a backfill, the nightly run, a republish, on any worker) take turns and the row
     always describes the folder; a row a crashed run did not get to write is written by the
     next run, even when the folder already holds the files."""
-    settings = Settings.from_env()
+    settings = run.settings
     relative = f"{folder}/{period}"
     digest = storage.sha256_hex(b"".join(files[name] for name in sorted(files)))
-    engine = warehouse.engine_for(settings.warehouse_url)
+    engine = run.engine
     with warehouse.publication_lock(engine, f"publish:{relative}") as connection:
         changed = storage.publish_folder(settings.publish, relative, files)
         recorded = (
@@ -468,12 +476,14 @@ def publish_period_folder(folder: str, period: str, files: dict[str, bytes], rev
     return str(Path(settings.publish) / relative)
 
 
-def changed_periods(kind: SubmissionKind, first: str, before: str) -> dict[str, str]:
+def changed_periods(
+    run: RunContext, kind: SubmissionKind, first: str, before: str
+) -> dict[str, str]:
     """Processed periods in [first, before) whose landed files now differ from what was
     processed (a late file, a resubmission, a file taken back), each with a short token of
     the new content, so that the same change is acted on once."""
-    city, settings = load_city_config(), Settings.from_env()
-    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+    city, settings = run.city, run.settings
+    with run.engine.connect() as connection:
         processed = connection.execute(
             select(
                 submissions_log.c.period,

@@ -21,7 +21,8 @@ from urllib.parse import quote
 import pandas as pd
 
 from include import submissions, warehouse
-from include.config import CityConfig, Settings, load_city_config
+from include.config import CityConfig, Settings
+from include.context import RunContext
 from include.ingest import landing as storage
 from include.publish.data_dictionary import (
     ANALYST_TABLE_LABELS,
@@ -83,13 +84,13 @@ def pipeline_version() -> str:
 
 
 def publish_daily_report(
-    report_date: str, table: pd.DataFrame, outcomes: list[dict], suite: dict
+    run: RunContext, report_date: str, table: pd.DataFrame, outcomes: list[dict], suite: dict
 ) -> str:
     """Publish <publish>/daily/<date>/ from the date's `county_daily` rows (`table`: counties
     in the configured order, then the city) and the submissions' outcomes."""
-    city, settings = load_city_config(), Settings.from_env()
+    city = run.city
     day = date.fromisoformat(report_date)
-    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+    with run.engine.connect() as connection:
         history = warehouse.read_partition(connection, county_daily)
         log = warehouse.read_partition(connection, submissions_log, {"kind": "daily"})
         reported = warehouse.read_partition(connection, daily_submission_rows, {"report_date": day})
@@ -132,7 +133,7 @@ def publish_daily_report(
         "county_daily.csv": len(table),
         "difficulties.csv": len(difficulties),
     }
-    return _publish("daily", report_date, files, rows, int(table["revision"].max()), outcomes)
+    return _publish(run, "daily", report_date, files, rows, int(table["revision"].max()), outcomes)
 
 
 def enterprise_difficulties(reported: pd.DataFrame, city: CityConfig) -> pd.DataFrame:
@@ -150,11 +151,11 @@ def enterprise_difficulties(reported: pd.DataFrame, city: CityConfig) -> pd.Data
 
 
 def publish_quarterly_report(
-    quarter: str, table: pd.DataFrame, outcomes: list[dict], suite: dict
+    run: RunContext, quarter: str, table: pd.DataFrame, outcomes: list[dict], suite: dict
 ) -> str:
     """Publish <publish>/quarterly/<quarter>/ from the quarter's `county_quarterly` rows."""
-    city, settings = load_city_config(), Settings.from_env()
-    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+    city = run.city
+    with run.engine.connect() as connection:
         log = warehouse.read_partition(connection, submissions_log, {"kind": "quarterly"})
     log = log[log["period"].isin(quarters_of_year_through(quarter))]
     workbook_name = f"{report_excel.quarterly_report_title(city.name)}_{quarter}.xlsx"
@@ -182,25 +183,26 @@ def publish_quarterly_report(
     )
     files.update(receipt_files)
     rows = {workbook_name: {"产值统计表": len(table)}, "county_quarterly.csv": len(table)}
-    return _publish("quarterly", quarter, files, rows, int(table["revision"].max()), outcomes)
+    return _publish(run, "quarterly", quarter, files, rows, int(table["revision"].max()), outcomes)
 
 
-def publish_daily_summary_report(folder: str, quarter: str, table: pd.DataFrame) -> str:
+def publish_daily_summary_report(
+    run: RunContext, folder: str, quarter: str, table: pd.DataFrame
+) -> str:
     """Publish <publish>/<folder>/<quarter>/ (the roll-up of the daily series); its sources
     are every daily submission of the quarter's dates."""
-    settings = Settings.from_env()
-    with warehouse.engine_for(settings.warehouse_url).connect() as connection:
+    with run.engine.connect() as connection:
         log = warehouse.read_partition(connection, submissions_log, {"kind": "daily"})
     first, last = quarter_bounds(quarter)
     log = log[(log["period"] >= first.isoformat()) & (log["period"] <= last.isoformat())]
-    names = load_city_config().county_names
+    names = run.city.county_names
     sources = [
         {**_plain(record), "county_name": names.get(record["county_code"])}
         for record in log.sort_values(["period", "county_code"]).to_dict("records")
     ]
     files = {"county_quarter_daily_summary.csv": rendering.table_csv(table)}
     rows = {"county_quarter_daily_summary.csv": len(table)}
-    return _publish(folder, quarter, files, rows, int(table["revision"].max()), sources)
+    return _publish(run, folder, quarter, files, rows, int(table["revision"].max()), sources)
 
 
 def receipt_context(
@@ -297,6 +299,7 @@ def _plain(record: dict) -> dict:
 
 
 def _publish(
+    run: RunContext,
     folder: str,
     period: str,
     files: dict[str, bytes],
@@ -304,7 +307,7 @@ def _publish(
     revision: int,
     sources: Sequence[dict],
 ) -> str:
-    city, settings = load_city_config(), Settings.from_env()
+    city, settings = run.city, run.settings
     counties = [s for s in sources if str(s.get("county_code") or "").isdigit()]
     ignored = [
         f["file_name"]
@@ -325,8 +328,8 @@ def _publish(
         sources=counties,
         ignored_files=ignored,
     )
-    published = submissions.publish_period_folder(folder, period, files, revision)
-    refresh_publish_root()
+    published = submissions.publish_period_folder(run, folder, period, files, revision)
+    refresh_publish_root(run)
     return published
 
 
@@ -335,13 +338,13 @@ def _registry_sha256(settings: Settings) -> str:
     return storage.sha256_hex(storage.read_landed(str(path)))
 
 
-def refresh_publish_root() -> None:
+def refresh_publish_root(run: RunContext) -> None:
     """Rewrite index.html and tables/ from the warehouse; files whose bytes did not change
     are left alone."""
-    city, settings = load_city_config(), Settings.from_env()
+    city, settings = run.city, run.settings
     root = Path(settings.publish)
     root.mkdir(parents=True, exist_ok=True)
-    engine = warehouse.engine_for(settings.warehouse_url)
+    engine = run.engine
     with warehouse.publication_lock(engine, PUBLISH_ROOT_LOCK) as connection:
         frames = {
             name: warehouse.read_partition(connection, metadata.tables[name])

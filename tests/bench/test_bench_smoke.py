@@ -38,19 +38,21 @@ def test_every_county_is_accepted_and_the_floor_computes_the_published_figures(
     monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
     use_warehouse(monkeypatch, f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
     from include import daily_pipeline
+    from include.context import RunContext
 
+    run = RunContext.from_env()
     day = city.report_date.isoformat()
-    items = daily_pipeline.discover_daily_submissions(day)
-    outcomes = [daily_pipeline.check_daily_county(item) for item in items]
+    items = daily_pipeline.discover_daily_submissions(run, day)
+    outcomes = [daily_pipeline.check_daily_county(run, item) for item in items]
     assert [(o["county_code"], o["outcome"]) for o in outcomes] == [
         (code, "accepted") for code in city.county_codes
     ]
     assert all(o["findings"] == [] and o["on_time"] for o in outcomes)
-    daily_pipeline.stage_daily_submissions(day, outcomes)
-    assert daily_pipeline.merge_daily(day)["status"] == "accepted"
-    daily_pipeline.publish_daily(day)
+    daily_pipeline.stage_daily_submissions(run, day, outcomes)
+    assert daily_pipeline.merge_daily(run, day)["status"] == "accepted"
+    daily_pipeline.publish_daily(run, day)
 
-    published = daily_pipeline.county_daily_table(day).set_index("county_code")
+    published = daily_pipeline.county_daily_table(day, run).set_index("county_code")
     floor = floor_county_daily(city.landing, city.report_date, CITY_CODE)
     assert list(published.index) == [*city.county_codes, CITY_CODE]
     assert published["enterprises_in_scope"].sum() == 2 * city.enterprises

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.pool import NullPool
 
+from include.context import RunContext
 from include.ingest.landing import VERSIONS_FOLDER
 from include.tables import publications
 from tests.conftest import migrated_warehouse
@@ -105,7 +106,9 @@ def publisher(side: str, publish: str, url: str, trials: int, start, done, resul
         start.wait(WAIT)
         try:
             files = content(trial, side)
-            submissions.publish_period_folder(FOLDER, PERIOD, files, revision=trial + 1)
+            submissions.publish_period_folder(
+                RunContext.from_env(), FOLDER, PERIOD, files, revision=trial + 1
+            )
             results.put((trial, side, None))
         except Exception as error:  # reported to the test, which fails on it
             results.put((trial, side, repr(error)))
@@ -135,7 +138,9 @@ def run_trials(publish: Path, url: str, mode: str, trials: int) -> dict:
     throughout; return what the reader saw. CITYSTATS_PUBLISH and _WAREHOUSE_URL are set."""
     from include import submissions
 
-    submissions.publish_period_folder(FOLDER, PERIOD, content(-1, "a"), revision=1)
+    submissions.publish_period_folder(
+        RunContext.from_env(), FOLDER, PERIOD, content(-1, "a"), revision=1
+    )
     folder, versions = publish / FOLDER / PERIOD, publish / VERSIONS_FOLDER / FOLDER / PERIOD
     engine = create_engine(url, poolclass=NullPool)
     spawn = multiprocessing.get_context("spawn")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from include.context import RunContext
 from include.daily_pipeline import DAILY, county_daily_table, republish_requests
 from include.operator_cli import nightly_logical_date
 from include.submissions import report_outcomes
@@ -184,9 +185,10 @@ def test_rerun_is_a_no_op_and_a_resubmission_is_revision_two(daily_dag, city_env
     # 西区 corrects W2's on-site staff for 03-17 after publication
     corrected = [WEST_GOOD[0], (W2, True, "2020-03-01", 40, 20, 100, 0, 0, None)]
     landing.daily_csv("2020-03-17", WEST, corrected, arrived="23:50")
-    requests = republish_requests("2020-03-18")
+    requests = republish_requests(RunContext.from_env(), "2020-03-18")
     assert [r["conf"] for r in requests] == [{"report_date": "2020-03-17", "look_back": False}]
-    assert republish_requests("2020-03-18") == requests  # same change, same run id
+    # same change, same run id
+    assert republish_requests(RunContext.from_env(), "2020-03-18") == requests
 
     # the next nightly run notices it and triggers a republish run of 03-17 by itself
     run(daily_dag, "2020-03-18")
@@ -198,6 +200,6 @@ def test_rerun_is_a_no_op_and_a_resubmission_is_revision_two(daily_dag, city_env
     assert table["revision"].to_dict() == {EAST: 1, WEST: 2, NORTH: 1, CITY: 2}
     assert table.loc[WEST, "employees_on_site"] == 120
     assert table.loc[CITY, "employees_on_site"] == 230
-    assert republish_requests("2020-03-18") == []
+    assert republish_requests(RunContext.from_env(), "2020-03-18") == []
     assert published(tmp_path, "2020-03-16") == before["2020-03-16"]
     assert published(tmp_path, "2020-03-18") == before["2020-03-18"]

@@ -12,6 +12,7 @@ import pytest
 
 from include import alerts, warehouse
 from include.alerts import Alert, TaskFailureNotifier, alert_missing_counties, send
+from include.context import RunContext
 from include.tables import submissions_log
 from tests.alert_receivers import smtp_receiver, webhook_receiver
 from tests.conftest import use_warehouse
@@ -139,7 +140,7 @@ def test_missing_counties_are_alerted_by_the_nightly_run(
 ):
     url, received = webhook
     monkeypatch.setenv(alerts.WEBHOOK, url)
-    assert alert_missing_counties("2020-03-17", "scheduled") == [NORTH]
+    assert alert_missing_counties(RunContext.from_env(), "2020-03-17", "scheduled") == [NORTH]
     [payload] = received
     assert payload["missing_counties"] == [{"code": NORTH, "name": "北区"}]
     assert "1 of 3 counties" in payload["text"] and "23:30" in payload["text"]
@@ -150,5 +151,5 @@ def test_a_backfill_run_does_not_alert_again(
 ):
     url, received = webhook
     monkeypatch.setenv(alerts.WEBHOOK, url)
-    assert alert_missing_counties("2020-03-17", "backfill") == [NORTH]
+    assert alert_missing_counties(RunContext.from_env(), "2020-03-17", "backfill") == [NORTH]
     assert received == []

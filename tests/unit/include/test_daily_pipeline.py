@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from include import daily_pipeline
+from include.config import Settings, load_city_config
+from include.context import RunContext
 from include.daily_pipeline import DAILY
 from include.submissions import _finding_entry, _finding_rows, check_county, discover
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, NORTH, TZ, WEST, Landing
@@ -17,36 +20,50 @@ ROW = [(E1, True, "2020-03-10", 100, 90, 80, 5, 0, None)]
 
 
 @pytest.fixture
-def landing(tmp_path, monkeypatch):
+def run(tmp_path) -> RunContext:
+    """The tiny city's run context, built directly: no step reads the environment."""
     config = tmp_path / "city.toml"
     config.write_text(CITY_TOML, encoding="utf-8")
-    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
-    monkeypatch.setenv("CITYSTATS_LANDING", str(tmp_path / "landing"))
-    monkeypatch.setenv("CITYSTATS_STATE", str(tmp_path / "state"))
-    return Landing(tmp_path / "landing")
+    settings = Settings(
+        landing=str(tmp_path / "landing"),
+        publish=str(tmp_path / "published"),
+        warehouse_url=f"sqlite:///{tmp_path / 'warehouse.sqlite'}",
+        state=str(tmp_path / "state"),
+    )
+    return RunContext(load_city_config(config), settings)
 
 
-def test_data_date_is_the_logical_date_in_the_city_timezone(landing):
+@pytest.fixture
+def landing(run):
+    return Landing(Path(run.settings.landing))
+
+
+def test_data_date_is_the_logical_date_in_the_city_timezone(run):
     # 22:00 in Shanghai on 17 March is 14:00 UTC the same day; 02:00 UTC on the 17th is
     # already 10:00 local, so both are the 17th, while 20:00 UTC on the 16th is the 17th too.
     for utc in ("2020-03-17T14:00", "2020-03-17T02:00", "2020-03-16T20:00"):
         logical = datetime.fromisoformat(utc).replace(tzinfo=UTC)
-        assert daily_pipeline.report_date_of_run(logical, {}) == "2020-03-17"
+        assert daily_pipeline.report_date_of_run(run, logical, {}) == "2020-03-17"
 
 
-def test_report_date_param_overrides_the_logical_date(landing):
-    assert daily_pipeline.report_date_of_run(None, {"report_date": "2020-02-29"}) == "2020-02-29"
+def test_report_date_param_overrides_the_logical_date(landing, run):
+    assert (
+        daily_pipeline.report_date_of_run(run, None, {"report_date": "2020-02-29"}) == "2020-02-29"
+    )
     with pytest.raises(ValueError, match="report_date param"):
-        daily_pipeline.report_date_of_run(None, {"report_date": None})
+        daily_pipeline.report_date_of_run(run, None, {"report_date": None})
 
 
 def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=TZ)
 
 
-def test_the_run_waits_for_missing_counties_until_the_cutoff(landing):
+def test_the_run_waits_for_missing_counties_until_the_cutoff(landing, run):
     landing.daily_csv("2020-03-17", EAST, ROW)
-    wait = daily_pipeline.counties_landed_or_cutoff_passed
+
+    def wait(day, now):
+        return daily_pipeline.counties_landed_or_cutoff_passed(run, day, now)
+
     assert not wait("2020-03-17", now=local("2020-03-17T22:00"))
     assert wait("2020-03-17", now=local("2020-03-17T23:30"))  # cut-off: publish what is in
     landing.daily_csv("2020-03-17", WEST, [])
@@ -54,38 +71,38 @@ def test_the_run_waits_for_missing_counties_until_the_cutoff(landing):
     assert wait("2020-03-17", now=local("2020-03-17T22:00"))
 
 
-def outcome_of(county: str, day: str = "2020-03-17") -> dict:
+def outcome_of(run: RunContext, county: str, day: str = "2020-03-17") -> dict:
     """The outcome as the check task hands it on (XCom), read back as stage reads it."""
-    item = next(i for i in discover(DAILY, day) if i["county_code"] == county)
-    handed_on = check_county(DAILY, item).to_dict()
+    item = next(i for i in discover(run, DAILY, day) if i["county_code"] == county)
+    handed_on = check_county(run, DAILY, item).to_dict()
     assert CountyOutcome.from_dict(handed_on).to_dict() == handed_on
     return handed_on
 
 
-def test_two_files_for_one_county_are_ambiguous_and_rejected(landing):
+def test_two_files_for_one_county_are_ambiguous_and_rejected(landing, run):
     landing.daily_csv("2020-03-17", EAST, ROW)
     landing.daily_csv("2020-03-17", EAST, ROW, name=f"{EAST}_补报.csv")
-    outcome = outcome_of(EAST)
+    outcome = outcome_of(run, EAST)
     assert outcome["outcome"] == "rejected"
     (finding,) = outcome["findings"]
     assert finding["rule"] == "ambiguous_submission"
     assert f"{EAST}.csv" in finding["reason"] and f"{EAST}_补报.csv" in finding["reason"]
 
 
-def test_an_unreadable_file_is_rejected_with_its_reason_not_a_crash(landing):
+def test_an_unreadable_file_is_rejected_with_its_reason_not_a_crash(landing, run):
     path = landing.daily_csv("2020-03-17", EAST, ROW)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
-    outcome = outcome_of(EAST)
+    outcome = outcome_of(run, EAST)
     assert outcome["outcome"] == "rejected"
     (finding,) = outcome["findings"]
     assert finding["rule"] == "unreadable_file"
     assert finding["reason"].startswith(f"{EAST}.csv：") and "PNG" in finding["reason"]
 
 
-def test_no_file_is_missing_and_arrival_decides_on_time(landing):
+def test_no_file_is_missing_and_arrival_decides_on_time(landing, run):
     landing.daily_csv("2020-03-17", EAST, ROW, arrived="20:01")
-    assert outcome_of(WEST)["outcome"] == "missing"
-    east = outcome_of(EAST)
+    assert outcome_of(run, WEST)["outcome"] == "missing"
+    east = outcome_of(run, EAST)
     assert east["on_time"] is False
     assert east["arrived_at"] == "2020-03-17T12:01:00+00:00"
 

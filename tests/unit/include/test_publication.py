@@ -13,6 +13,7 @@ import pytest
 
 from include import daily_pipeline, submissions, warehouse
 from include.config import load_city_config
+from include.context import RunContext
 from include.publish.publication import enterprise_difficulties
 from include.tables import submissions_log
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
@@ -37,11 +38,11 @@ def city(tmp_path, monkeypatch):
 
 def merge_day() -> None:
     outcomes = [
-        daily_pipeline.check_daily_county(item)
-        for item in daily_pipeline.discover_daily_submissions(DAY)
+        daily_pipeline.check_daily_county(RunContext.from_env(), item)
+        for item in daily_pipeline.discover_daily_submissions(RunContext.from_env(), DAY)
     ]
-    daily_pipeline.stage_daily_submissions(DAY, outcomes)
-    daily_pipeline.merge_daily(DAY)
+    daily_pipeline.stage_daily_submissions(RunContext.from_env(), DAY, outcomes)
+    daily_pipeline.merge_daily(RunContext.from_env(), DAY)
 
 
 def folder_content(folder: Path) -> dict[str, bytes]:
@@ -65,7 +66,7 @@ def test_a_publish_cut_off_mid_way_leaves_the_previous_revision_whole(city, monk
     published = tmp_path / "published"
     folder = published / "daily" / DAY
     merge_day()
-    daily_pipeline.publish_daily(DAY)
+    daily_pipeline.publish_daily(RunContext.from_env(), DAY)
     revision_one = folder_content(folder)
     index_before = (published / "index.html").read_bytes()
     assert manifest_matches(folder) == 1
@@ -86,7 +87,7 @@ def test_a_publish_cut_off_mid_way_leaves_the_previous_revision_whole(city, monk
 
     monkeypatch.setattr(Path, "write_bytes", write_until_the_disk_fills)
     with pytest.raises(OSError, match="No space left"):
-        daily_pipeline.publish_daily(DAY)
+        daily_pipeline.publish_daily(RunContext.from_env(), DAY)
     monkeypatch.setattr(Path, "write_bytes", real_write_bytes)
 
     assert seen_by_a_reader == [revision_one]  # mid-way, readers still get revision 1
@@ -94,7 +95,7 @@ def test_a_publish_cut_off_mid_way_leaves_the_previous_revision_whole(city, monk
     assert manifest_matches(folder) == 1
     assert (published / "index.html").read_bytes() == index_before
 
-    daily_pipeline.publish_daily(DAY)  # the retry publishes revision 2 whole
+    daily_pipeline.publish_daily(RunContext.from_env(), DAY)  # the retry publishes revision 2 whole
     assert manifest_matches(folder) == 2
     table = pd.read_csv(folder / "county_daily.csv", dtype={"county_code": str})
     assert table.set_index("county_code").loc[WEST, "employees_on_site"] == 120
@@ -132,7 +133,7 @@ SIGNATURE = {
 def test_each_county_gets_a_receipt_linked_from_the_report_and_the_index(city):
     tmp_path, _ = city
     merge_day()
-    folder = Path(daily_pipeline.publish_daily(DAY))
+    folder = Path(daily_pipeline.publish_daily(RunContext.from_env(), DAY))
     report = PageParts((folder / "report.html").read_text("utf-8"))
     index = PageParts((tmp_path / "published/index.html").read_text("utf-8"))
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -157,7 +158,7 @@ def test_the_forms_signature_block_reaches_the_log_the_report_and_the_receipt(ci
     east.write_bytes(east.read_bytes() + footer.encode("utf-8"))
     os.utime(east, ns=(arrived.st_atime_ns, arrived.st_mtime_ns))
     merge_day()
-    folder = Path(daily_pipeline.publish_daily(DAY))
+    folder = Path(daily_pipeline.publish_daily(RunContext.from_env(), DAY))
 
     reported = {o["county_code"]: o for o in submissions.report_outcomes(daily_pipeline.DAILY, DAY)}
     assert reported[EAST]["outcome"] == "accepted" and reported[EAST]["signature"] == SIGNATURE

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from include import quarterly_pipeline, warehouse
+from include.context import RunContext
 from include.tables import county_daily
 from tests.conftest import use_warehouse
 from tests.e2e.tiny_city import CITY_TOML, TZ
@@ -45,42 +46,73 @@ def with_daily_rows(engine, first: date, last: date) -> None:
 
 def test_the_quarter_is_the_one_that_ended_before_the_logical_date_in_the_city_timezone(city):
     # 16 April 22:00 in Shanghai, the scheduled run after the 2020Q1 deadline
-    assert quarterly_pipeline.quarter_of_run(datetime(2020, 4, 16, 14, tzinfo=UTC)) == "2020Q1"
+    assert (
+        quarterly_pipeline.quarter_of_run(
+            RunContext.from_env(), datetime(2020, 4, 16, 14, tzinfo=UTC)
+        )
+        == "2020Q1"
+    )
     # 31 December 20:00 UTC is already 1 January in Shanghai: 2020Q4 has ended
-    assert quarterly_pipeline.quarter_of_run(datetime(2020, 12, 31, 20, tzinfo=UTC)) == "2020Q4"
-    assert quarterly_pipeline.quarter_of_run(datetime(2020, 12, 31, 15, tzinfo=UTC)) == "2020Q3"
+    assert (
+        quarterly_pipeline.quarter_of_run(
+            RunContext.from_env(), datetime(2020, 12, 31, 20, tzinfo=UTC)
+        )
+        == "2020Q4"
+    )
+    assert (
+        quarterly_pipeline.quarter_of_run(
+            RunContext.from_env(), datetime(2020, 12, 31, 15, tzinfo=UTC)
+        )
+        == "2020Q3"
+    )
 
 
 def test_the_quarter_param_overrides_and_is_checked(city):
     logical = datetime(2020, 4, 16, 14, tzinfo=UTC)
-    assert quarterly_pipeline.quarter_of_run(logical, {"quarter": "2019Q4"}) == "2019Q4"
-    assert quarterly_pipeline.quarter_of_run(None, {"quarter": " 2020Q2 "}) == "2020Q2"
+    assert (
+        quarterly_pipeline.quarter_of_run(RunContext.from_env(), logical, {"quarter": "2019Q4"})
+        == "2019Q4"
+    )
+    assert (
+        quarterly_pipeline.quarter_of_run(RunContext.from_env(), None, {"quarter": " 2020Q2 "})
+        == "2020Q2"
+    )
     with pytest.raises(ValueError, match="YYYYQn"):
-        quarterly_pipeline.quarter_of_run(logical, {"quarter": "2020-Q2"})
+        quarterly_pipeline.quarter_of_run(RunContext.from_env(), logical, {"quarter": "2020-Q2"})
 
 
 def test_a_run_without_logical_date_or_param_merges_no_quarter(city):
-    assert quarterly_pipeline.quarter_of_run(None, {"quarter": None}) is None
+    assert quarterly_pipeline.quarter_of_run(RunContext.from_env(), None, {"quarter": None}) is None
 
 
 def test_an_asset_triggered_run_rolls_up_every_finished_quarter_with_daily_data(city):
     with_daily_rows(city, date(2020, 2, 3), date(2020, 4, 10))
     # 2020Q2 has daily data but the series has not reached 30 June: not finished
-    assert quarterly_pipeline.quarters_to_roll_up(None, {}) == ["2020Q1"]
+    assert quarterly_pipeline.quarters_to_roll_up(RunContext.from_env(), None, {}) == ["2020Q1"]
     with_daily_rows(city, date(2020, 2, 3), date(2020, 6, 30))
-    assert quarterly_pipeline.quarters_to_roll_up(None, {}) == ["2020Q1", "2020Q2"]
+    assert quarterly_pipeline.quarters_to_roll_up(RunContext.from_env(), None, {}) == [
+        "2020Q1",
+        "2020Q2",
+    ]
 
 
 def test_a_quarter_run_rolls_up_its_own_quarter_when_it_has_daily_data(city):
     with_daily_rows(city, date(2020, 2, 3), date(2020, 4, 10))
-    assert quarterly_pipeline.quarters_to_roll_up(None, {"quarter": "2020Q2"}) == ["2020Q2"]
-    assert quarterly_pipeline.quarters_to_roll_up(None, {"quarter": "2020Q3"}) == []
+    assert quarterly_pipeline.quarters_to_roll_up(
+        RunContext.from_env(), None, {"quarter": "2020Q2"}
+    ) == ["2020Q2"]
+    assert (
+        quarterly_pipeline.quarters_to_roll_up(RunContext.from_env(), None, {"quarter": "2020Q3"})
+        == []
+    )
     scheduled = datetime(2020, 4, 16, 14, tzinfo=UTC)
-    assert quarterly_pipeline.quarters_to_roll_up(scheduled, {}) == ["2020Q1"]
+    assert quarterly_pipeline.quarters_to_roll_up(RunContext.from_env(), scheduled, {}) == [
+        "2020Q1"
+    ]
 
 
 def test_no_daily_data_rolls_up_nothing(city):
-    assert quarterly_pipeline.quarters_to_roll_up(None, {}) == []
+    assert quarterly_pipeline.quarters_to_roll_up(RunContext.from_env(), None, {}) == []
 
 
 def test_files_are_due_by_the_end_of_the_deadline_day():
@@ -121,7 +153,7 @@ def test_every_run_falls_after_the_deadline_inside_the_next_quarter(deadline_day
             last_automated_data_interval=None,
             restriction=TimeRestriction(earliest=after, latest=None, catchup=True),
         )
-        quarter = quarterly_pipeline.quarter_of_run(run.logical_date)
+        quarter = quarterly_pipeline.quarter_of_run(RunContext.from_env(), run.logical_date)
         assert run.logical_date >= quarterly_deadline(quarter, deadline_days, TZ), quarter
         quarters.append(quarter)
         after = run.logical_date + timedelta(minutes=1)
