@@ -225,6 +225,22 @@ def read_partition(
     return _typed(frame, table)
 
 
+def read_range(
+    connection: Connection,
+    table: Table,
+    column: str,
+    first: object,
+    last: object,
+    partition: Mapping[str, object] | None = None,
+) -> pd.DataFrame:
+    """The rows of a table (or of one partition of it) whose `column` is in [first, last]."""
+    query = select(table).where(table.c[column].between(first, last))
+    if partition:
+        query = query.where(_where(table, partition))
+    rows = connection.execute(query).mappings().all()
+    return _typed(pd.DataFrame.from_records(rows, columns=[c.name for c in table.columns]), table)
+
+
 def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
     for column in table.columns:
         values = frame[column.name]

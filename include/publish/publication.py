@@ -12,7 +12,7 @@ runs finishing together cannot leave an index built from older rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -90,12 +90,15 @@ def publish_daily_report(
     in the configured order, then the city) and the submissions' outcomes."""
     city = run.city
     day = date.fromisoformat(report_date)
+    # The charts cover a fixed window, so a date's publication costs the same in any year;
+    # the whole series is the analyst tables'.
+    first = day - timedelta(days=report_html.TREND_DAYS - 1)
     with run.engine.connect() as connection:
-        history = warehouse.read_partition(connection, county_daily)
-        log = warehouse.read_partition(connection, submissions_log, {"kind": "daily"})
+        history = warehouse.read_range(connection, county_daily, "report_date", first, day)
+        log = warehouse.read_range(
+            connection, submissions_log, "period", first.isoformat(), report_date, {"kind": "daily"}
+        )
         reported = warehouse.read_partition(connection, daily_submission_rows, {"report_date": day})
-    history = history[history["report_date"] <= pd.Timestamp(day)]
-    log = log[log["period"] <= report_date]
     difficulties = enterprise_difficulties(reported, city)
     workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
     title = f"{city.name}复工复产日报 {chinese_date(day)}"

@@ -38,6 +38,10 @@ from transforms.publish.rendering import plain_text
 from transforms.publish.report_excel import daily_report_title, quarterly_report_title
 
 # Rules that stop a file before the expectation suite can run on it.
+# How many dates, up to the report's, the daily report's trend charts and completeness grid
+# show: one quarter at most.
+TREND_DAYS = 92
+
 FILE_LEVEL_RULES = {
     "unreadable_file",
     "ambiguous_submission",
@@ -185,8 +189,9 @@ def daily_report_html(
     receipts: Mapping[str, Sequence[FileLink]],
 ) -> bytes:
     """The daily report. `table`: the date's `county_daily` rows (counties in order, the city
-    row last); `history`: `county_daily` rows of every date up to this one; `completeness`:
-    the daily `submissions_log` rows (period, county_code, outcome, on_time) of those dates;
+    row last); `history`: `county_daily` rows of the `TREND_DAYS` dates up to this one;
+    `completeness`: the daily `submissions_log` rows (period, county_code, outcome, on_time)
+    of those dates;
     `difficulties`: the enterprises that raised a difficulty or a shortage; `receipts`: each
     county's receipts (county code -> links)."""
     city = table.iloc[-1]
