@@ -25,13 +25,21 @@ from tests.unit.transforms.test_readers import daily_csv, english_daily_grid, xl
 from transforms.ingest.readers import ReadLimits, UnreadableFile, read_daily_submission
 from transforms.schema import SUBMISSION_LIMITS
 
-# The reader's own peak stays far below this; the hostile files would need many times it.
-CHILD_ADDRESS_SPACE = 3 * 1024**3
+# What the reader may take beyond what the forked child inherits (the test process grows as
+# the suite runs): its own peak stays far below this; the hostile files would need many times it.
+READER_ADDRESS_SPACE = 3 * 1024**3
 CHILD_SECONDS = 120
 
 
+def _inherited_address_space() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        kilobytes = next(line.split()[1] for line in status if line.startswith("VmSize:"))
+    return int(kilobytes) * 1024
+
+
 def _read_in_child(content: bytes, file_name: str, limits: ReadLimits, pipe) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
+    cap = _inherited_address_space() + READER_ADDRESS_SPACE
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     try:
         result = read_daily_submission(content, file_name, limits)
         pipe.send(("read", [f.rule for f in result.findings], [f.message for f in result.findings]))
