@@ -218,11 +218,8 @@ def read_partition(
     query = query.order_by(*(table.c[name] for name in order_by))
     if isinstance(engine_or_connection, Engine):
         with engine_or_connection.connect() as connection:
-            rows = connection.execute(query).mappings().all()
-    else:
-        rows = engine_or_connection.execute(query).mappings().all()
-    frame = pd.DataFrame.from_records(rows, columns=[c.name for c in table.columns])
-    return _typed(frame, table)
+            return _frame_of(connection, query, table)
+    return _frame_of(engine_or_connection, query, table)
 
 
 def read_range(
@@ -237,6 +234,10 @@ def read_range(
     query = select(table).where(table.c[column].between(first, last))
     if partition:
         query = query.where(_where(table, partition))
+    return _frame_of(connection, query, table)
+
+
+def _frame_of(connection: Connection, query, table: Table) -> pd.DataFrame:
     rows = connection.execute(query).mappings().all()
     return _typed(pd.DataFrame.from_records(rows, columns=[c.name for c in table.columns]), table)
 
