@@ -12,15 +12,17 @@ pointing at the temporary folders and a fresh SQLite warehouse migrated by
 `include.warehouse.migrate`. Imports (the Task SDK, Great Expectations: a task process has them
 loaded) and the migration are not timed; everything a step does once called is.
 
-A national date checks each of 2,900 counties; issue 10 estimated that at about 31 hours
-(38.6 s a county). When a scale has `sample_counties` and the sample's mean check time says
-that checking the remaining counties would take more than BENCH_FULL_CHECK_SECONDS (default
-600), only the sample is timed and the check step is extrapolated, and the line says it is
-an estimate; the other counties are then read and staged without their checks (untimed), so
-that stage, merge and publish are still timed on the whole date.
+The check runs as the DAG's check tasks do, one chunk of CITYSTATS_CHECK_CHUNK_COUNTIES
+counties at a time (a national date is 58 chunks of 50). Issue 10 estimated a national date
+at about 31 hours when each county was checked alone (38.6 s a county). When a scale has
+`sample_chunks` and the sample's mean check time says that checking the remaining chunks
+would take more than BENCH_FULL_CHECK_SECONDS (default 600), only the sample is timed and the
+check step is extrapolated, and the line says it is an estimate; the other counties are then
+read and staged without their checks (untimed), so that stage, merge and publish are still
+timed on the whole date.
 
-For the largest scale run, the slowest step is run again under cProfile (the check step on a
-few counties) and its top functions by cumulative time are printed.
+For the largest scale run, the slowest step is run again under cProfile (the check step on
+one chunk) and its top functions by cumulative time are printed.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 STEPS = ("discover", "check", "stage", "merge", "publish")
 DEFAULT_FULL_CHECK_SECONDS = 600.0
-PROFILED_COUNTIES = 3
 PROFILE_TOP = 8
 PROFILE_TOP_OWN = 5  # where the time is spent, below the chain of callers
 FIGURE_TOLERANCE = 1e-9
@@ -80,31 +81,32 @@ def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, prof
     seconds: dict[str, float] = {}
 
     started = time.perf_counter()
-    items = daily_pipeline.discover_daily_submissions(run, report_date)
+    chunks = daily_pipeline.discover_daily_submissions(run, report_date)
     seconds["discover"] = time.perf_counter() - started
 
-    order = _sample_order(len(items), sample)
-    outcomes: dict[int, dict] = {}
+    order = _sample_order(len(chunks), sample)
+    outcomes: dict[int, list[dict]] = {}
     check_seconds = 0.0
     for done, index in enumerate(order, start=1):
         started = time.perf_counter()
-        outcomes[index] = daily_pipeline.check_daily_county(run, items[index])
+        outcomes[index] = daily_pipeline.check_daily_counties(run, chunks[index])
         check_seconds += time.perf_counter() - started
-        remaining = len(items) - done
+        remaining = len(chunks) - done
         too_slow = check_seconds / done * remaining > full_check_seconds
         if sample is not None and done == sample and too_slow:
             break
-    checked = len(outcomes)
+    counties = sum(len(chunk) for chunk in chunks)
+    checked = sum(len(outcomes[index]) for index in outcomes)
     per_county = check_seconds / checked
-    estimate = checked < len(items)
-    seconds["check"] = per_county * len(items) if estimate else check_seconds
-    _require_accepted(outcomes.values())
+    estimate = checked < counties
+    seconds["check"] = per_county * counties if estimate else check_seconds
+    _require_accepted([o for chunk in outcomes.values() for o in chunk])
     if estimate:
-        template = next(iter(outcomes.values()))
-        for index in range(len(items)):
+        template = next(iter(outcomes.values()))[0]
+        for index in range(len(chunks)):
             if index not in outcomes:
-                outcomes[index] = _staged_unchecked(items[index], template)
-    ordered = [outcomes[index] for index in range(len(items))]
+                outcomes[index] = [_staged_unchecked(item, template) for item in chunks[index]]
+    ordered = [outcomes[index] for index in range(len(chunks))]
 
     started = time.perf_counter()
     daily_pipeline.stage_daily_submissions(run, report_date, ordered)
@@ -121,7 +123,8 @@ def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, prof
     result = {
         "steps": seconds,
         "seconds": sum(seconds.values()),
-        "counties": len(items),
+        "counties": counties,
+        "chunks": len(chunks),
         "checked": checked,
         "per_county_check": per_county,
         "estimate": estimate,
@@ -129,7 +132,7 @@ def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, prof
         "city_code": run.city.code,
     }
     if profile:
-        result["profile"] = _profile_slowest(run, seconds, report_date, items, ordered)
+        result["profile"] = _profile_slowest(run, seconds, report_date, chunks, ordered)
     return result
 
 
@@ -149,7 +152,7 @@ def _report_date(root: Path) -> str:
 
 
 def _sample_order(count: int, sample: int | None) -> list[int]:
-    """Every county; with a sample, `sample` evenly spread counties first, then the rest."""
+    """Every chunk; with a sample, `sample` evenly spread chunks first, then the rest."""
     if sample is None or sample >= count:
         return list(range(count))
     first = sorted({round(n * (count - 1) / max(sample - 1, 1)) for n in range(sample)})
@@ -165,7 +168,7 @@ def _require_accepted(outcomes) -> None:
 
 def _staged_unchecked(item: dict, template: dict) -> dict:
     """An accepted county's outcome without its checks: the file read by the real reader and
-    staged where check_county stages it. Only for counties whose check is extrapolated."""
+    staged where the check stages it. Only for counties whose check is extrapolated."""
     from include import daily_pipeline, submissions
     from include.config import Settings
     from include.ingest import landing as storage
@@ -184,19 +187,20 @@ def _staged_unchecked(item: dict, template: dict) -> dict:
         "findings": [],
         "error_count": 0,
         "warning_count": 0,
-        "rows_path": submissions._stage_rows(daily_pipeline.DAILY, settings, item, parsed.frame),
+        "rows_path": submissions._stage_rows(
+            daily_pipeline.DAILY, settings, item["period"], item["county_code"], parsed.frame
+        ),
     }
 
 
-def _profile_slowest(run, seconds: dict, report_date: str, items: list, outcomes: list) -> dict:
+def _profile_slowest(run, seconds: dict, report_date: str, chunks: list, outcomes: list) -> dict:
     """The slowest step again under cProfile: its top functions by cumulative time."""
     from include import daily_pipeline
 
     step = max(STEPS, key=seconds.get)
-    counties = min(PROFILED_COUNTIES, len(items))
     calls = {
         "discover": lambda: daily_pipeline.discover_daily_submissions(run, report_date),
-        "check": lambda: [daily_pipeline.check_daily_county(run, i) for i in items[:counties]],
+        "check": lambda: daily_pipeline.check_daily_counties(run, chunks[0]),
         "stage": lambda: daily_pipeline.stage_daily_submissions(run, report_date, outcomes),
         "merge": lambda: daily_pipeline.merge_daily(run, report_date),
         "publish": lambda: daily_pipeline.publish_daily(run, report_date),
@@ -216,7 +220,7 @@ def _profile_slowest(run, seconds: dict, report_date: str, items: list, outcomes
     ]
     return {
         "step": step,
-        "scope": f"{counties} of {len(items)} counties" if step == "check" else "the whole step",
+        "scope": f"one chunk of {len(chunks)}" if step == "check" else "the whole step",
         "top": sorted(entries, key=lambda e: e["cumulative"], reverse=True)[:PROFILE_TOP],
         "own": sorted(entries, key=lambda e: e["own"], reverse=True)[:PROFILE_TOP_OWN],
     }
@@ -307,8 +311,8 @@ def bench_scale(scale, workdir: Path, seed: int, profile: bool, full_check_secon
     date_text = city.report_date.isoformat()
     floors = [_child(root, "floor", "--report-date", date_text, "--city-code", CITY_CODE)]
     pipeline_args = ["pipeline", "--full-check-seconds", str(full_check_seconds)]
-    if scale.sample_counties:
-        pipeline_args += ["--sample", str(scale.sample_counties)]
+    if scale.sample_chunks:
+        pipeline_args += ["--sample", str(scale.sample_chunks)]
     pipeline = _child(root, *pipeline_args, *(["--profile"] if profile else []))
     floors.append(_child(root, "floor", "--report-date", date_text, "--city-code", CITY_CODE))
     return {
@@ -350,7 +354,7 @@ def report(results: list[dict]) -> str:
         p = r["pipeline"]
         if p["estimate"]:
             lines.append(
-                f"~ {r['scale'].name} is an estimate: check timed on {p['checked']} of "
+                f"~ {r['scale'].name} is an estimate: check timed on {p['checked']:,} of "
                 f"{p['counties']:,} counties and extrapolated ({p['seconds'] / 3600:,.1f} h a "
                 "date; issue 10 estimated ~31 h a national date the same way); discover, stage, "
                 "merge and publish timed on every county."

@@ -43,15 +43,15 @@ class Scale:
     name: str
     counties: int
     enterprises_per_county: int  # the mean; each county gets within ±20 % of it
-    # Counties whose check is timed when a date is too slow to check every county; the rest
-    # are then extrapolated (see bench.bench_daily). None: always check every county.
-    sample_counties: int | None = None
+    # Check chunks timed when a date is too slow to check every chunk; the rest
+    # are then extrapolated (see bench.bench_daily). None: always check every chunk.
+    sample_chunks: int | None = None
 
 
 SCALES = {
     "city": Scale("city", 10, 50),
     "province": Scale("province", 120, 500),
-    "national": Scale("national", 2_900, 170, sample_counties=5),
+    "national": Scale("national", 2_900, 170, sample_chunks=5),
 }
 
 

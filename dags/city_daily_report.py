@@ -3,8 +3,8 @@
 
 **What it does.** Every night, for one data date (the run's logical date in the
 city's timezone), it waits for the counties' daily files until the cut-off, reads
-and validates each county's file (one mapped task per county, labelled with the
-county code) against `expectations/daily_submission.json` and the registry rules,
+and validates each county's file (one mapped task per chunk of
+`CITYSTATS_CHECK_CHUNK_COUNTIES` counties, labelled with their codes) against `expectations/daily_submission.json` and the registry rules,
 stages accepted rows and quarantines rejected files with their reasons, merges
 `county_daily` (county rows + city row) and publishes
 `<CITYSTATS_PUBLISH>/daily/<date>/` all at once: `county_daily.csv`, the official
@@ -37,6 +37,7 @@ from airflow.timetables.trigger import CronTriggerTimetable
 from include.alerts import TaskFailureNotifier
 from include.assets import DAILY_PUBLICATION
 from include.config import load_city_config
+from include.task_labels import COUNTY_RANGE
 
 CITY = load_city_config()
 
@@ -85,22 +86,21 @@ def city_daily_report():
         return daily_pipeline.counties_landed_or_cutoff_passed(RunContext.from_env(), report_date)
 
     @task
-    def discover_submissions(report_date: str) -> list[dict]:
+    def discover_submissions(report_date: str) -> list[list[dict]]:
         from include import daily_pipeline
         from include.context import RunContext
 
         return daily_pipeline.discover_daily_submissions(RunContext.from_env(), report_date)
 
-    # A dict is one XCom here: the county outcome, not one XCom per key.
-    @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}", multiple_outputs=False)
-    def check_county(item: dict) -> dict:
+    @task(map_index_template=COUNTY_RANGE)
+    def check_counties(counties: list[dict]) -> list[dict]:
         from include import daily_pipeline
         from include.context import RunContext
 
-        return daily_pipeline.check_daily_county(RunContext.from_env(), item)
+        return daily_pipeline.check_daily_counties(RunContext.from_env(), counties)
 
     @task
-    def stage_submissions(report_date: str, outcomes: list[dict]):
+    def stage_submissions(report_date: str, outcomes: list[list[dict]]):
         from include import daily_pipeline
         from include.context import RunContext
 
@@ -141,7 +141,7 @@ def city_daily_report():
     report_date = data_date()
     found = discover_submissions(report_date)
     wait_for_county_files(report_date) >> found
-    outcomes = check_county.expand(item=found)
+    outcomes = check_counties.expand(counties=found)
     staged = stage_submissions(report_date, outcomes)
     merged = merge_county_daily(report_date)
     published = publish_daily_report(report_date)

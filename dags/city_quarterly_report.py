@@ -5,7 +5,7 @@
 after the quarter ends, from the city TOML) it processes the quarter that ended before
 the run's logical date (a `quarter` param such as `2020Q2` overrides): reads and
 validates each county's file under `<landing>/quarterly/<YYYYQn>/` (one mapped task per
-county) against `expectations/quarterly_submission.json` and the registry rules, stages
+chunk of counties) against `expectations/quarterly_submission.json` and the registry rules, stages
 accepted rows, quarantines rejected files with their reasons, merges `county_quarterly`
 (quarter values, same-scope prior values, year-on-year and year-to-date figures; county
 rows + city row) and publishes `<CITYSTATS_PUBLISH>/quarterly/<YYYYQn>/` all at once
@@ -46,6 +46,7 @@ from airflow.sdk import (
 from include.alerts import TaskFailureNotifier
 from include.assets import DAILY_PUBLICATION
 from include.config import load_city_config
+from include.task_labels import COUNTY_RANGE
 from transforms.periods import quarterly_run_crons
 
 CITY = load_city_config()
@@ -91,22 +92,21 @@ def city_quarterly_report():
         return quarterly_pipeline.quarter_of_run(RunContext.from_env(), logical_date, params)
 
     @task
-    def discover_submissions(quarter: str) -> list[dict]:
+    def discover_submissions(quarter: str) -> list[list[dict]]:
         from include import quarterly_pipeline
         from include.context import RunContext
 
         return quarterly_pipeline.discover_quarterly_submissions(RunContext.from_env(), quarter)
 
-    # A dict is one XCom here: the county outcome, not one XCom per key.
-    @task(map_index_template="{{ task.op_kwargs['item']['county_code'] }}", multiple_outputs=False)
-    def check_county(item: dict) -> dict:
+    @task(map_index_template=COUNTY_RANGE)
+    def check_counties(counties: list[dict]) -> list[dict]:
         from include import quarterly_pipeline
         from include.context import RunContext
 
-        return quarterly_pipeline.check_quarterly_county(RunContext.from_env(), item)
+        return quarterly_pipeline.check_quarterly_counties(RunContext.from_env(), counties)
 
     @task
-    def stage_submissions(quarter: str, outcomes: list[dict]):
+    def stage_submissions(quarter: str, outcomes: list[list[dict]]):
         from include import quarterly_pipeline
         from include.context import RunContext
 
@@ -150,7 +150,7 @@ def city_quarterly_report():
         return quarterly_pipeline.publish_daily_summary(RunContext.from_env(), quarter)
 
     quarter = submission_quarter()
-    outcomes = check_county.expand(item=discover_submissions(quarter))
+    outcomes = check_counties.expand(counties=discover_submissions(quarter))
     staged = stage_submissions(quarter, outcomes)
     staged >> merge_county_quarterly(quarter) >> publish_quarterly_report(quarter)
 

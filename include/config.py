@@ -116,6 +116,9 @@ def load_city_config(path: str | Path | None = None) -> CityConfig:
         return CityConfig.model_validate(tomllib.load(handle))
 
 
+DEFAULT_CHECK_CHUNK_COUNTIES = 50
+
+
 class Settings(BaseModel):
     """Where the pipeline reads and writes; every field has a CITYSTATS_* variable."""
 
@@ -129,6 +132,9 @@ class Settings(BaseModel):
     # What a county's file, and the city's registry, may hold before they are refused unread.
     submission_limits: ReadLimits = SUBMISSION_LIMITS
     registry_limits: ReadLimits = REGISTRY_LIMITS
+    # Counties per check task. A check validates its counties' rows in one GX run (about
+    # half a second whatever the rows), so a city is one task and a country tens of them.
+    check_chunk_counties: int = DEFAULT_CHECK_CHUNK_COUNTIES
 
     @property
     def max_file_bytes(self) -> int:
@@ -146,14 +152,21 @@ class Settings(BaseModel):
             state=env.get("CITYSTATS_STATE") or str(data_dir / "state"),
             submission_limits=_limits(env, "CITYSTATS_MAX_FILE_BYTES", SUBMISSION_LIMITS),
             registry_limits=_limits(env, "CITYSTATS_MAX_REGISTRY_BYTES", REGISTRY_LIMITS),
+            check_chunk_counties=_positive(
+                env, "CITYSTATS_CHECK_CHUNK_COUNTIES", DEFAULT_CHECK_CHUNK_COUNTIES
+            ),
         )
 
 
 def _limits(env, variable: str, defaults: ReadLimits) -> ReadLimits:
     """The default limits, with the byte limit from `variable` when it is set."""
+    return replace(defaults, max_bytes=_positive(env, variable, defaults.max_bytes))
+
+
+def _positive(env, variable: str, default: int) -> int:
     value = env.get(variable)
     if not value:
-        return defaults
+        return default
     if not value.isdigit() or int(value) == 0:
-        raise ValueError(f"{variable} must be a positive number of bytes, not {value!r}")
-    return replace(defaults, max_bytes=int(value))
+        raise ValueError(f"{variable} must be a positive whole number, not {value!r}")
+    return int(value)

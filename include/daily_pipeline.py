@@ -91,16 +91,18 @@ def counties_landed_or_cutoff_passed(
     return all(any(name.startswith(code) for name in names) for code in city.county_codes)
 
 
-def discover_daily_submissions(run: RunContext, report_date: str) -> list[dict]:
+def discover_daily_submissions(run: RunContext, report_date: str) -> list[list[dict]]:
     return submissions.discover(run, DAILY, report_date)
 
 
-def check_daily_county(run: RunContext, item: dict) -> dict:
-    return submissions.check_county(run, DAILY, item).to_dict()
+def check_daily_counties(run: RunContext, counties: list[dict]) -> list[dict]:
+    return [o.to_dict() for o in submissions.check_counties(run, DAILY, counties)]
 
 
-def stage_daily_submissions(run: RunContext, report_date: str, outcomes: list[dict]) -> None:
-    submissions.stage(run, DAILY, report_date, [CountyOutcome.from_dict(o) for o in outcomes])
+def stage_daily_submissions(run: RunContext, report_date: str, checked: list[list[dict]]) -> None:
+    """Stage what the check tasks decided: one list of county outcomes per chunk."""
+    outcomes = [CountyOutcome.from_dict(o) for chunk in checked for o in chunk]
+    submissions.stage(run, DAILY, report_date, outcomes)
 
 
 def merge_daily(run: RunContext, report_date: str) -> dict:

@@ -108,16 +108,18 @@ def _daily_data_dates(run: RunContext) -> list[date]:
         return sorted(pd.Timestamp(day).date() for day in found)
 
 
-def discover_quarterly_submissions(run: RunContext, quarter: str) -> list[dict]:
+def discover_quarterly_submissions(run: RunContext, quarter: str) -> list[list[dict]]:
     return submissions.discover(run, QUARTERLY, quarter)
 
 
-def check_quarterly_county(run: RunContext, item: dict) -> dict:
-    return submissions.check_county(run, QUARTERLY, item).to_dict()
+def check_quarterly_counties(run: RunContext, counties: list[dict]) -> list[dict]:
+    return [o.to_dict() for o in submissions.check_counties(run, QUARTERLY, counties)]
 
 
-def stage_quarterly_submissions(run: RunContext, quarter: str, outcomes: list[dict]) -> None:
-    submissions.stage(run, QUARTERLY, quarter, [CountyOutcome.from_dict(o) for o in outcomes])
+def stage_quarterly_submissions(run: RunContext, quarter: str, checked: list[list[dict]]) -> None:
+    """Stage what the check tasks decided: one list of county outcomes per chunk."""
+    outcomes = [CountyOutcome.from_dict(o) for chunk in checked for o in chunk]
+    submissions.stage(run, QUARTERLY, quarter, outcomes)
 
 
 def merge_quarterly(run: RunContext, quarter: str) -> dict:

@@ -52,12 +52,13 @@ class SubmissionKind:
     period_value: Callable[[str], object] = str
 
 
-def discover(run: RunContext, kind: SubmissionKind, period: str) -> list[dict]:
-    """The period's landing entries, grouped by county: one work item per configured county.
-    `files` are safe to read; `refused` are entries never opened (see `storage.scan_landing`)."""
+def discover(run: RunContext, kind: SubmissionKind, period: str) -> list[list[dict]]:
+    """The period's landing entries, grouped by county (one work item per configured county),
+    in chunks of `check_chunk_counties` counties: one check task per chunk. `files` are safe
+    to read; `refused` are entries never opened (see `storage.scan_landing`)."""
     city, settings = run.city, run.settings
     landed = storage.scan_landing(settings.landing, kind.name, period)
-    return [
+    items = [
         {
             "period": period,
             "county_code": county.code,
@@ -67,36 +68,104 @@ def discover(run: RunContext, kind: SubmissionKind, period: str) -> list[dict]:
         }
         for county in city.counties
     ]
+    size = settings.check_chunk_counties
+    return [items[first : first + size] for first in range(0, len(items), size)]
 
 
-def check_county(run: RunContext, kind: SubmissionKind, item: dict) -> CountyOutcome:
-    """Read and validate one county's submission; stage its rows if accepted."""
+@dataclass(frozen=True)
+class _Received:
+    """A county's entries as read: the outcome so far, its single file as read (None when it
+    has none it can be judged by) and why not (refused entries, two files, an unreadable one).
+    """
+
+    outcome: CountyOutcome
+    period: str
+    parsed: readers.ReadResult | None = None
+    findings: tuple[Finding, ...] = ()
+
+
+def check_counties(run: RunContext, kind: SubmissionKind, items: list[dict]) -> list[CountyOutcome]:
+    """Read and validate a chunk of counties' submissions, with one GX validation over all
+    their rows, and stage the rows of each county accepted. The registry and the suite are
+    read once for the chunk."""
+    from transforms.check.validation import run_expectation_suite_on_each
+
+    received = [_received(run, kind, item) for item in items]
+    frames = {r.outcome.county_code: r.parsed.frame for r in received if r.parsed is not None}
+    suite_findings = run_expectation_suite_on_each(frames, load_suite(kind)) if frames else {}
+    registry = load_registry(run.settings) if frames else None
+    return [
+        _decided(run, kind, county, suite_findings.get(county.outcome.county_code, []), registry)
+        for county in received
+    ]
+
+
+def _decided(
+    run: RunContext,
+    kind: SubmissionKind,
+    county: _Received,
+    suite_findings: list[Finding],
+    registry: pd.DataFrame | None,
+) -> CountyOutcome:
+    """The county's outcome with every finding, its accepted rows staged."""
+    if county.outcome.file_name is None:
+        return county.outcome  # nothing landed: missing
+    findings = list(county.findings)
+    if county.parsed is not None:
+        findings += judged(
+            kind,
+            county.parsed,
+            county.outcome.file_name,
+            suite_findings,
+            county.outcome.county_code,
+            county.period,
+            registry,
+            run.settings,
+        )
+    outcome = county.outcome.decided(county.parsed, findings)
+    if outcome.outcome != ACCEPTED:
+        return outcome
+    staged = _stage_rows(
+        kind, run.settings, county.period, outcome.county_code, county.parsed.frame
+    )
+    return replace(outcome, rows_path=staged)
+
+
+def _received(run: RunContext, kind: SubmissionKind, item: dict) -> _Received:
+    """A county's landed entries, fingerprinted, timed against the deadline and read."""
     city, settings = run.city, run.settings
     files = [storage.LandedFile(**f) for f in item["files"]]
     refused = [storage.RefusedEntry(**e) for e in item["refused"]]
     outcome = CountyOutcome(item["county_code"], item["county_name"])
     if not files and not refused:
-        return outcome
+        return _Received(outcome, item["period"])
     contents = _read_files(files, settings)
     outcome = replace(
         outcome,
         file_name=", ".join([*(f.name for f in files), *(e.name for e in refused)]),
         content_sha256=_fingerprint(contents, refused),
     )
-    parsed, findings = None, [refused_finding(e) for e in refused]
-    if files:
-        arrived = max(datetime.fromisoformat(f.arrived_at) for f in files)
-        outcome = replace(
-            outcome,
-            arrived_at=arrived.isoformat(),
-            on_time=arrived <= kind.deadline(city, item["period"]),
+    findings = [refused_finding(e) for e in refused]
+    if not files:
+        return _Received(outcome, item["period"], findings=tuple(findings))
+    arrived = max(datetime.fromisoformat(f.arrived_at) for f in files)
+    outcome = replace(
+        outcome,
+        arrived_at=arrived.isoformat(),
+        on_time=arrived <= kind.deadline(city, item["period"]),
+    )
+    if len(files) > 1:
+        names = "、".join(f.name for f in files)
+        findings.append(
+            Finding(
+                "ambiguous_submission",
+                "error",
+                f"同一县（市、区）本期有{len(files)}个文件（{names}），无法确定以哪个为准",
+            )
         )
-        parsed, file_findings = _validated(kind, files, contents, item, settings)
-        findings += file_findings
-    outcome = outcome.decided(parsed, findings)
-    if outcome.outcome == ACCEPTED:
-        outcome = replace(outcome, rows_path=_stage_rows(kind, settings, item, parsed.frame))
-    return outcome
+        return _Received(outcome, item["period"], findings=tuple(findings))
+    parsed, unreadable = read_submission(kind, files[0].name, contents[0], settings)
+    return _Received(outcome, item["period"], parsed, (*findings, *unreadable))
 
 
 def refused_finding(entry: storage.RefusedEntry) -> Finding:
@@ -114,21 +183,34 @@ def _fingerprint(contents: list[bytes], refused: list[storage.RefusedEntry]) -> 
     return storage.sha256_hex(b"".join(contents) + names)
 
 
-def _validated(kind, files, contents, item, settings):
-    """(the file as read, or None, and findings) for a county's files: every problem becomes
-    a finding."""
-    if len(files) > 1:
-        names = "、".join(f.name for f in files)
-        return None, [
-            Finding(
-                "ambiguous_submission",
-                "error",
-                f"同一县（市、区）本期有{len(files)}个文件（{names}），无法确定以哪个为准",
-            )
-        ]
-    return check_submission(
-        kind, files[0].name, contents[0], item["county_code"], item["period"], settings
-    )
+def read_submission(
+    kind: SubmissionKind, file_name: str, content: bytes, settings: Settings
+) -> tuple[readers.ReadResult | None, list[Finding]]:
+    """(the file as read, []), or (None, [why it cannot be read])."""
+    try:
+        return kind.read(content, file_name, settings.submission_limits), []
+    except readers.UnreadableFile as problem:
+        return None, [Finding("unreadable_file", "error", problem.problem, file_name=file_name)]
+
+
+def judged(
+    kind: SubmissionKind,
+    parsed: readers.ReadResult,
+    file_name: str,
+    suite_findings: list[Finding],
+    county_code: str,
+    period: str,
+    registry: pd.DataFrame,
+    settings: Settings,
+) -> list[Finding]:
+    """Every finding about a file read: the reader's, the suite's, the rules that need the
+    registry and the period, with the warnings the county explained marked so."""
+    from transforms.check.validation import apply_explanations
+
+    findings = [*parsed.findings, *suite_findings]
+    findings += kind.context_findings(parsed.frame, county_code, period, registry, settings)
+    findings = apply_explanations(findings, parsed.frame)
+    return [_with_file(f, file_name) for f in findings]
 
 
 def check_submission(
@@ -138,28 +220,19 @@ def check_submission(
     county_code: str,
     period: str,
     settings: Settings,
-    registry: pd.DataFrame | None = None,
+    registry: pd.DataFrame,
 ) -> tuple[readers.ReadResult | None, list[Finding]]:
-    """(the file as read, or None, and its findings): the reader, the GX suite and the
-    registry rules on one file. The mapped check task runs it on a county's landed file;
-    `make check` on a file before it is sent, with the registry it read itself."""
-    from transforms.check.validation import apply_explanations, run_expectation_suite
+    """(the file as read, or None, and its findings) for one file, as the check task judges a
+    landed one: `make check` runs it on a file before it is sent."""
+    from transforms.check.validation import run_expectation_suite
 
-    try:
-        parsed = kind.read(content, file_name, settings.submission_limits)
-    except readers.UnreadableFile as problem:
-        return None, [Finding("unreadable_file", "error", problem.problem, file_name=file_name)]
-    findings = list(parsed.findings)
-    findings += run_expectation_suite(parsed.frame, load_suite(kind))
-    findings += kind.context_findings(
-        parsed.frame,
-        county_code,
-        period,
-        load_registry(settings) if registry is None else registry,
-        settings,
+    parsed, unreadable = read_submission(kind, file_name, content, settings)
+    if parsed is None:
+        return None, unreadable
+    suite_findings = run_expectation_suite(parsed.frame, load_suite(kind))
+    return parsed, judged(
+        kind, parsed, file_name, suite_findings, county_code, period, registry, settings
     )
-    findings = apply_explanations(findings, parsed.frame)
-    return parsed, [_with_file(f, file_name) for f in findings]
 
 
 def _with_file(finding: Finding, file_name: str) -> Finding:
@@ -208,14 +281,10 @@ def _parsed_registry(content: bytes, settings: Settings) -> pd.DataFrame:
     return readers.read_registry(content, "/".join(REGISTRY_PARTS), settings.registry_limits).frame
 
 
-def _stage_rows(kind: SubmissionKind, settings: Settings, item: dict, frame: pd.DataFrame) -> str:
-    path = (
-        Path(settings.state)
-        / "staging"
-        / kind.name
-        / item["period"]
-        / f"{item['county_code']}.parquet"
-    )
+def _stage_rows(
+    kind: SubmissionKind, settings: Settings, period: str, county_code: str, frame: pd.DataFrame
+) -> str:
+    path = Path(settings.state) / "staging" / kind.name / period / f"{county_code}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".parquet.tmp")
     frame.drop(columns=[SOURCE_ROW]).to_parquet(temporary, index=False)
@@ -399,7 +468,7 @@ def report_outcomes(kind: SubmissionKind, period: str, run: RunContext | None = 
 
 
 def _signature_of(row: dict) -> dict | None:
-    """The signature block as check_county gave it: None when the form had none."""
+    """The signature block as the check gave it: None when the form had none."""
     signature = {field: row.get(field) for field in SIGNATURE_FIELDS}
     return signature if any(v is not None for v in signature.values()) else None
 
@@ -506,7 +575,7 @@ def changed_periods(
 
 
 def landed_fingerprints(kind, settings: Settings, city: CityConfig, period: str) -> dict:
-    """county code -> the fingerprint check_county logs for its entries as landed now (None
+    """county code -> the fingerprint the check logs for its entries as landed now (None
     when there are none)."""
     landed = storage.scan_landing(settings.landing, kind.name, period)
     fingerprints = {}

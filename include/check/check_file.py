@@ -2,7 +2,7 @@
 sending it, as DHIS2's dry-run import and the NBS platform's online 审核 let it.
 
 The file goes through exactly what the mapped check task runs on a landed file
-(`submissions.check_submission`: the reader, the GX suite, the registry rules, against the
+(`submissions.judged`: the reader, the GX suite, the registry rules, against the
 registry and yesterday's file in the configured landing zone), and the Chinese pre-check
 receipt is printed. Nothing is written: not the warehouse, the state folder or the
 publish folder.

@@ -42,13 +42,13 @@ def test_every_county_is_accepted_and_the_floor_computes_the_published_figures(
 
     run = RunContext.from_env()
     day = city.report_date.isoformat()
-    items = daily_pipeline.discover_daily_submissions(run, day)
-    outcomes = [daily_pipeline.check_daily_county(run, item) for item in items]
+    (chunk,) = daily_pipeline.discover_daily_submissions(run, day)
+    outcomes = daily_pipeline.check_daily_counties(run, chunk)
     assert [(o["county_code"], o["outcome"]) for o in outcomes] == [
         (code, "accepted") for code in city.county_codes
     ]
     assert all(o["findings"] == [] and o["on_time"] for o in outcomes)
-    daily_pipeline.stage_daily_submissions(run, day, outcomes)
+    daily_pipeline.stage_daily_submissions(run, day, [outcomes])
     assert daily_pipeline.merge_daily(run, day)["status"] == "accepted"
     daily_pipeline.publish_daily(run, day)
 

@@ -57,7 +57,7 @@ def test_daily_tasks_are_wired_in_order(dagbag):
     chain = [
         "data_date",
         "discover_submissions",
-        "check_county",
+        "check_counties",
         "stage_submissions",
         "merge_county_daily",
         "publish_daily_report",
@@ -65,7 +65,7 @@ def test_daily_tasks_are_wired_in_order(dagbag):
     ]
     for upstream, downstream in itertools.pairwise(chain):
         assert upstream in dag.get_task(downstream).upstream_task_ids
-    assert dag.get_task("check_county").map_index_template
+    assert dag.get_task("check_counties").map_index_template
 
 
 @pytest.mark.parametrize("dag_file", sorted(p.name for p in (REPO / "dags").glob("*.py")))

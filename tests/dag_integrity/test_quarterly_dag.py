@@ -24,14 +24,14 @@ def test_submission_tasks_are_wired_in_order(quarterly_dag):
     chain = [
         "submission_quarter",
         "discover_submissions",
-        "check_county",
+        "check_counties",
         "stage_submissions",
         "merge_county_quarterly",
         "publish_quarterly_report",
     ]
     for upstream, downstream in itertools.pairwise(chain):
         assert upstream in quarterly_dag.get_task(downstream).upstream_task_ids
-    assert quarterly_dag.get_task("check_county").map_index_template
+    assert quarterly_dag.get_task("check_counties").map_index_template
 
 
 def test_the_roll_up_does_not_wait_for_nor_get_skipped_with_the_submissions(quarterly_dag):

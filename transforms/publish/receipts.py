@@ -1,7 +1,7 @@
 """The receipt (回执) a county gets for each period: what arrived, whether it counts, every
 reason, the signature block found in the form, and how to send a corrected file.
 
-One input shape for every caller: a county's outcome, as `submissions.check_county` or
+One input shape for every caller: a county's outcome, as `submissions.check_counties` or
 `submissions.report_outcomes` gives it, and a `ReceiptContext`. The publication writes
 each county's receipt into the period folder; `make check` prints the text receipt of a
 single file before it is sent. Nothing here reads a clock or a file, so a rerun over the

@@ -11,8 +11,8 @@ from include import daily_pipeline
 from include.config import Settings, load_city_config
 from include.context import RunContext
 from include.daily_pipeline import DAILY
-from include.submissions import _finding_entry, _finding_rows, check_county, discover
-from tests.e2e.tiny_city import CITY_TOML, E1, EAST, NORTH, TZ, WEST, Landing
+from include.submissions import _finding_entry, _finding_rows, check_counties, discover
+from tests.e2e.tiny_city import CITY_TOML, E1, EAST, NORTH, TZ, W1, WEST, Landing
 from transforms.check.outcomes import CountyOutcome
 from transforms.findings import Finding
 
@@ -73,8 +73,10 @@ def test_the_run_waits_for_missing_counties_until_the_cutoff(landing, run):
 
 def outcome_of(run: RunContext, county: str, day: str = "2020-03-17") -> dict:
     """The outcome as the check task hands it on (XCom), read back as stage reads it."""
-    item = next(i for i in discover(run, DAILY, day) if i["county_code"] == county)
-    handed_on = check_county(run, DAILY, item).to_dict()
+    (chunk,) = discover(run, DAILY, day)
+    item = next(i for i in chunk if i["county_code"] == county)
+    (checked,) = check_counties(run, DAILY, [item])
+    handed_on = checked.to_dict()
     assert CountyOutcome.from_dict(handed_on).to_dict() == handed_on
     return handed_on
 
@@ -114,3 +116,26 @@ def test_an_explained_warning_is_still_explained_when_the_report_reads_it_back()
     outcomes = [CountyOutcome(EAST, "东区", "rejected", findings=(explained,))]
     (stored,) = _finding_rows(DAILY, "2020-03-17", outcomes, []).to_dict("records")
     assert _finding_entry(stored) == explained.to_dict()
+
+
+def test_counties_are_checked_in_chunks_of_the_configured_size(landing, run):
+    chunked = RunContext(run.city, run.settings.model_copy(update={"check_chunk_counties": 2}))
+    assert [
+        [i["county_code"] for i in chunk] for chunk in discover(chunked, DAILY, "2020-03-17")
+    ] == [
+        [EAST, WEST],
+        [NORTH],
+    ]
+
+
+def test_one_chunk_tells_each_county_its_own_outcome_and_rows(landing, run):
+    # The chunk's counties are validated together; what one county sent decides only its own.
+    landing.daily_csv("2020-03-17", EAST, ROW)
+    landing.daily_csv("2020-03-17", WEST, [(W1, True, "2020-03-10", 100, 120, 80, 5, 0, None)])
+    (chunk,) = discover(run, DAILY, "2020-03-17")
+    east, west, north = check_counties(run, DAILY, chunk)
+    assert (east.outcome, west.outcome, north.outcome) == ("accepted", "rejected", "missing")
+    assert east.rows_path and not west.rows_path
+    (above,) = [f for f in west.findings if f.rule == "employees_on_site_not_above_total"]
+    assert (above.file_name, above.rows) == (f"{WEST}.csv", (2,))
+    assert north.findings == () and north.file_name is None

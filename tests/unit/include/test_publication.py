@@ -38,8 +38,8 @@ def city(tmp_path, monkeypatch):
 
 def merge_day() -> None:
     outcomes = [
-        daily_pipeline.check_daily_county(RunContext.from_env(), item)
-        for item in daily_pipeline.discover_daily_submissions(RunContext.from_env(), DAY)
+        daily_pipeline.check_daily_counties(RunContext.from_env(), chunk)
+        for chunk in daily_pipeline.discover_daily_submissions(RunContext.from_env(), DAY)
     ]
     daily_pipeline.stage_daily_submissions(RunContext.from_env(), DAY, outcomes)
     daily_pipeline.merge_daily(RunContext.from_env(), DAY)

@@ -15,6 +15,7 @@ from transforms.check.validation import (
     apply_explanations,
     daily_context_findings,
     run_expectation_suite,
+    run_expectation_suite_on_each,
 )
 from transforms.ingest.readers import read_daily_submission, read_registry
 
@@ -185,3 +186,23 @@ def test_a_warning_the_county_explains_in_its_row_is_explained_and_errors_stay()
     assert "已说明：“新生产线投产 产能提升”" in over.describe()
     error = found["employees_on_site_not_above_total"]
     assert error.severity == "error" and not error.explained
+
+
+def test_frames_validated_together_are_each_told_their_own_rows():
+    # One GX validation over several counties' files must say what validating each alone says.
+    clean = read(GOOD_ROWS)
+    on_site_above_total = read(with_row(3, "employees_on_site", "999"))
+    duplicated = read([*GOOD_ROWS, GOOD_ROWS[0]])
+    frames = {"clean": clean, "above": on_site_above_total, "duplicated": duplicated}
+
+    together = run_expectation_suite_on_each(frames, SUITE)
+
+    assert together == {key: run_expectation_suite(frame, SUITE) for key, frame in frames.items()}
+    assert together["clean"] == []
+    assert [(f.rule, f.rows) for f in together["above"]] == [
+        ("employees_on_site_not_above_total", (3,))
+    ]
+    # Rows 2 and 5 repeat A within one file; A in another county's file is no repeat.
+    assert [(f.rule, f.rows, f.values) for f in together["duplicated"]] == [
+        ("enterprise_id_unique", (2, 5), (A, A))
+    ]
