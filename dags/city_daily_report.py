@@ -4,13 +4,13 @@
 **What it does.** Every night, for one data date (the run's logical date in the
 city's timezone), it waits for the counties' daily files until the cut-off, reads
 and validates each county's file (one mapped task per chunk of
-`CITYSTATS_CHECK_CHUNK_COUNTIES` counties, labelled with their codes) against `expectations/daily_submission.json` and the registry rules,
-stages accepted rows and quarantines rejected files with their reasons, merges
-`county_daily` (county rows + city row) and publishes
-`<CITYSTATS_PUBLISH>/daily/<date>/` all at once: `county_daily.csv`, the official
-Excel table, `report.html`, `data_quality.html`, the validation report and
-`manifest.json`; the full-history tables under `<CITYSTATS_PUBLISH>/tables/` and
-`index.html` follow.
+`CITYSTATS_CHECK_CHUNK_COUNTIES` counties, labelled with their codes) against
+`expectations/daily_submission.json` and the registry rules, stages accepted rows
+and quarantines rejected files with their reasons, merges `county_daily` (county
+rows + city row) and publishes `<CITYSTATS_PUBLISH>/daily/<date>/` all at once:
+`county_daily.csv`, the official Excel table, `report.html`, `data_quality.html`,
+the validation report and `manifest.json`; the full-history tables under
+`<CITYSTATS_PUBLISH>/tables/` and `index.html` follow.
 Finally it looks back over earlier dates and triggers a republish of any date
 whose files arrived or changed after it was processed (revision + 1).
 Counties still missing at the cut-off, and any task that fails for good, are

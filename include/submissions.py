@@ -27,6 +27,12 @@ from include.ingest import landing as storage
 from include.tables import publications, submissions_log, validation_findings
 from transforms import schema
 from transforms.check.outcomes import CountyOutcome
+from transforms.check.validation import (
+    RegistryLookup,
+    apply_explanations,
+    run_expectation_suite,
+    run_expectation_suite_on_each,
+)
 from transforms.findings import Finding
 from transforms.ingest import readers
 from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
@@ -88,12 +94,10 @@ def check_counties(run: RunContext, kind: SubmissionKind, items: list[dict]) -> 
     """Read and validate a chunk of counties' submissions, with one GX validation over all
     their rows, and stage the rows of each county accepted. The registry and the suite are
     read once for the chunk."""
-    from transforms.check.validation import run_expectation_suite_on_each
-
     received = [_received(run, kind, item) for item in items]
     frames = {r.outcome.county_code: r.parsed.frame for r in received if r.parsed is not None}
     suite_findings = run_expectation_suite_on_each(frames, load_suite(kind)) if frames else {}
-    registry = load_registry(run.settings) if frames else None
+    registry = RegistryLookup(load_registry(run.settings)) if frames else None
     return [
         _decided(run, kind, county, suite_findings.get(county.outcome.county_code, []), registry)
         for county in received
@@ -105,7 +109,7 @@ def _decided(
     kind: SubmissionKind,
     county: _Received,
     suite_findings: list[Finding],
-    registry: pd.DataFrame | None,
+    registry: RegistryLookup | None,
 ) -> CountyOutcome:
     """The county's outcome with every finding, its accepted rows staged."""
     if county.outcome.file_name is None:
@@ -119,7 +123,7 @@ def _decided(
             suite_findings,
             county.outcome.county_code,
             county.period,
-            registry,
+            registry.seen_by(county.outcome.county_code, county.parsed.frame["enterprise_id"]),
             run.settings,
         )
     outcome = county.outcome.decided(county.parsed, findings)
@@ -205,8 +209,6 @@ def judged(
 ) -> list[Finding]:
     """Every finding about a file read: the reader's, the suite's, the rules that need the
     registry and the period, with the warnings the county explained marked so."""
-    from transforms.check.validation import apply_explanations
-
     findings = [*parsed.findings, *suite_findings]
     findings += kind.context_findings(parsed.frame, county_code, period, registry, settings)
     findings = apply_explanations(findings, parsed.frame)
@@ -224,8 +226,6 @@ def check_submission(
 ) -> tuple[readers.ReadResult | None, list[Finding]]:
     """(the file as read, or None, and its findings) for one file, as the check task judges a
     landed one: `make check` runs it on a file before it is sent."""
-    from transforms.check.validation import run_expectation_suite
-
     parsed, unreadable = read_submission(kind, file_name, content, settings)
     if parsed is None:
         return None, unreadable

@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     BigInteger,
@@ -261,26 +262,24 @@ def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 
 def frame_to_records(frame: pd.DataFrame, table: Table) -> list[dict]:
-    """Plain Python values for the driver: None for missing, dates for Date columns."""
+    """Plain Python values for the driver: None for missing, dates for Date columns; converted
+    a column at a time."""
     columns = [c for c in table.columns if c.name in frame.columns]
-    records = []
-    for row in frame[[c.name for c in columns]].itertuples(index=False, name=None):
-        records.append({c.name: _python_value(v, c) for c, v in zip(columns, row, strict=True)})
-    return records
+    values = [_python_values(frame[c.name], c) for c in columns]
+    names = [c.name for c in columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
-def _python_value(value: object, column) -> object:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
+def _python_values(series: pd.Series, column) -> list:
+    missing = series.isna().to_numpy()
     if isinstance(column.type, Date):
-        return pd.Timestamp(value).date()
-    if isinstance(column.type, DateTime):
-        return pd.Timestamp(value).to_pydatetime()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
+        converted = pd.to_datetime(series).dt.date.to_numpy(dtype=object)
+    elif isinstance(column.type, DateTime):
+        converted = pd.to_datetime(series, utc=column.type.timezone).dt.to_pydatetime()
+    else:
+        # astype(object) turns numpy and pandas scalars into Python ints, floats, bools, strs
+        converted = series.astype(object).to_numpy()
+    return np.where(missing, None, converted).tolist()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -213,6 +213,23 @@ def apply_explanations(findings: Sequence[Finding], frame: pd.DataFrame) -> list
     return explained
 
 
+class RegistryLookup:
+    """The registry indexed once for many counties' rules. A county's rules look only at its
+    own enterprises and at the ones its file names, so `seen_by` gives them those rows, in
+    time that follows the county's rows, not the registry's: a national registry is not
+    scanned again for each of 2,900 counties."""
+
+    def __init__(self, registry: pd.DataFrame):
+        self._registry = registry.reset_index(drop=True)
+        self._ids = pd.Index(self._registry["enterprise_id"])
+        self._of_county = self._registry.groupby("county_code", sort=False).indices
+
+    def seen_by(self, county_code: str, enterprise_ids: pd.Series) -> pd.DataFrame:
+        named = self._ids.get_indexer_for(enterprise_ids.dropna().unique())
+        own = self._of_county.get(county_code, np.array([], dtype=np.intp))
+        return self._registry.iloc[np.union1d(own, named[named >= 0])]
+
+
 def identity_findings(
     frame: pd.DataFrame, county_code: str, registry: pd.DataFrame
 ) -> list[Finding]:

@@ -12,6 +12,7 @@ import pytest
 from stdnum.cn import uscc
 
 from transforms.check.validation import (
+    RegistryLookup,
     apply_explanations,
     daily_context_findings,
     run_expectation_suite,
@@ -206,3 +207,19 @@ def test_frames_validated_together_are_each_told_their_own_rows():
     assert [(f.rule, f.rows, f.values) for f in together["duplicated"]] == [
         ("enterprise_id_unique", (2, 5), (A, A))
     ]
+
+
+def test_the_registry_a_county_sees_gives_its_rules_what_the_whole_registry_gives():
+    registry = read_registry(REGISTRY_CSV.encode()).frame
+    frame = read([*GOOD_ROWS[:1], f"2020-03-17,{COUNTY},{ELSEWHERE},丁厂,否,,10,0,0,0,0,"])
+    seen = RegistryLookup(registry).seen_by(COUNTY, frame["enterprise_id"])
+    # its own three enterprises and the other county's one that its file names
+    assert sorted(seen["enterprise_id"]) == sorted([A, B, C, ELSEWHERE])
+    for rules_see in (registry, seen):
+        found = daily_context_findings(
+            frame, folder_date=DAY, county_code=COUNTY, registry=rules_see, previous_rows=None
+        )
+        assert sorted(f.rule for f in found) == [
+            "enterprise_registered_to_other_county",
+            "in_scope_enterprise_missing",
+        ]
