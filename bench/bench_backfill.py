@@ -3,7 +3,7 @@ counties × ~50 enterprises) through the production shape: `make prod-shape`'s s
 dag-processor and Celery worker on fresh PostgreSQL databases and the local Redis, started
 and stopped here with `python -m deploy.prod_shape` in a temporary state folder of its own.
 
-    python -m bench.bench_backfill [--dates 30] [--max-active-runs 1] [--keep]
+    python -m bench.bench_backfill [--dates 30] [--max-active-runs 4] [--keep]
 
 The backfill is created as an operator creates one (`airflow backfill create`, the nightly
 logical dates of the first and last date) and waited for through the metadata database, as
@@ -13,8 +13,8 @@ daily dates compete for the machine. Printed: seconds per date over the whole ba
 start-up time (not part of the per-date figure).
 
 --max-active-runs (BENCH_BACKFILL_MAX_ACTIVE_RUNS) is passed to `backfill create`; the default
-1 is one date at a time, the only order in which dates publish what the nightly runs do until
-publication is ordered by the DAG itself (issue 10, item 7). Needs PostgreSQL on
+4 runs four dates side by side (the worker's four slots), which still publish in date order
+(`depends_on_past` on `publish_daily_report`); 1 is one date at a time. Needs PostgreSQL on
 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (CITYSTATS_PROD_SHAPE_POSTGRES / _REDIS to change).
 """
 
@@ -34,6 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DAG_ID = "city_daily_report"
+DEFAULT_MAX_ACTIVE_RUNS = 4
 DEFAULT_DATES = 30
 TIMEOUT_SECONDS = 3600
 POLL_SECONDS = 2
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-active-runs",
         type=int,
-        default=int(os.environ.get("BENCH_BACKFILL_MAX_ACTIVE_RUNS") or 1),
+        default=int(os.environ.get("BENCH_BACKFILL_MAX_ACTIVE_RUNS") or DEFAULT_MAX_ACTIVE_RUNS),
     )
     parser.add_argument("--timeout", type=float, default=TIMEOUT_SECONDS)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")

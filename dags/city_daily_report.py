@@ -24,6 +24,10 @@ rerun the date: every run recomputes the whole date, so the other counties'
 rows keep their revision.
 **Backfill.** `make backfill FROM=… TO=…`, or with a scheduler
 `airflow backfill create --dag-id city_daily_report --from-date … --to-date …`.
+Dates run side by side (three at once, or the backfill's `--max-active-runs`), but
+each date publishes only after the date before it has (`depends_on_past` on
+`publish_daily_report`): if one date's publish fails, the later dates wait for it;
+clear and rerun that date and they follow.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from include.config import load_city_config
 from include.task_labels import COUNTY_RANGE
 
 CITY = load_city_config()
+PARALLEL_DATES = 3
 
 
 @dag(
@@ -47,9 +52,8 @@ CITY = load_city_config()
     schedule=CronTriggerTimetable(CITY.schedule.nightly_cron, timezone=CITY.timezone),
     start_date=datetime(2020, 2, 3, tzinfo=CITY.tz),
     catchup=False,
-    # A date's report charts the series up to that date, so dates publish in order: a
-    # backfill then publishes exactly what the nightly runs did.
-    max_active_runs=1,
+    # Dates check, stage and merge side by side; publish_daily_report keeps them in order.
+    max_active_runs=PARALLEL_DATES,
     default_args={
         "owner": "citystats",
         "retries": 2,
@@ -120,7 +124,12 @@ def city_daily_report():
 
         return daily_pipeline.merge_daily(RunContext.from_env(), report_date)
 
-    @task(outlets=[DAILY_PUBLICATION])
+    # A date's report charts the series up to it, so a date publishes only once the date
+    # before it has: a backfill with dates side by side then publishes exactly what the
+    # nightly runs did. A backfill's own max_active_runs cannot break this, and a republish
+    # run (no logical date) comes after the dates it charts. If a date's publish fails, the
+    # later dates wait until it is rerun.
+    @task(outlets=[DAILY_PUBLICATION], depends_on_past=True)
     def publish_daily_report(report_date: str) -> str:
         from include import daily_pipeline
         from include.context import RunContext

@@ -111,7 +111,7 @@ def merge_daily(run: RunContext, report_date: str) -> dict:
     city, settings = run.city, run.settings
     day = date.fromisoformat(report_date)
     registry = submissions.load_registry(settings)
-    with run.engine.begin() as connection:
+    with warehouse.locked(run.engine, submissions.rows_lock(DAILY.name, report_date)) as connection:
         merged = merge_county_daily(
             day,
             [(c.code, c.name) for c in city.counties],

@@ -126,7 +126,8 @@ def merge_quarterly(run: RunContext, quarter: str) -> dict:
     """Recompute `county_quarterly` for the quarter and replace its rows in one transaction;
     the year-to-date columns add the published rows of the year's earlier quarters."""
     city = run.city
-    with run.engine.begin() as connection:
+    lock = submissions.rows_lock(QUARTERLY.name, quarter)
+    with warehouse.locked(run.engine, lock) as connection:
         earlier = [
             warehouse.read_partition(connection, county_quarterly, {"report_quarter": q})
             for q in quarters_of_year_through(quarter)[:-1]
@@ -191,7 +192,9 @@ def roll_up_daily(run: RunContext, quarter: str) -> str:
     daily submissions log, and replace its rows in one transaction."""
     city = run.city
     first, last = quarter_bounds(quarter)
-    with run.engine.begin() as connection:
+    with warehouse.locked(
+        run.engine, submissions.rows_lock("daily_summary", quarter)
+    ) as connection:
         days = connection.execute(
             select(county_daily.c.report_date)
             .distinct()

@@ -159,17 +159,18 @@ def _received(run: RunContext, kind: SubmissionKind, item: dict) -> _Received:
         on_time=arrived <= kind.deadline(city, item["period"]),
     )
     if len(files) > 1:
-        names = "、".join(f.name for f in files)
-        findings.append(
-            Finding(
-                "ambiguous_submission",
-                "error",
-                f"同一县（市、区）本期有{len(files)}个文件（{names}），无法确定以哪个为准",
-            )
-        )
+        findings.append(ambiguous_finding([f.name for f in files]))
         return _Received(outcome, item["period"], findings=tuple(findings))
     parsed, unreadable = read_submission(kind, files[0].name, contents[0], settings)
     return _Received(outcome, item["period"], parsed, (*findings, *unreadable))
+
+
+def ambiguous_finding(names: list[str]) -> Finding:
+    return Finding(
+        "ambiguous_submission",
+        "error",
+        f"同一县（市、区）本期有{len(names)}个文件（{'、'.join(names)}），无法确定以哪个为准",
+    )
 
 
 def refused_finding(entry: storage.RefusedEntry) -> Finding:
@@ -302,7 +303,7 @@ def stage(
     accepted = [pd.read_parquet(o.rows_path) for o in outcomes if o.outcome == ACCEPTED]
     rows = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame()
     partition = {"kind": kind.name, "period": period}
-    with engine.begin() as connection:
+    with warehouse.locked(engine, rows_lock(kind.name, period)) as connection:
         warehouse.replace_partition(
             connection, kind.rows_table, {kind.period_column: kind.period_value(period)}, rows
         )
@@ -316,6 +317,12 @@ def stage(
             _finding_rows(kind, period, outcomes, _stray_files(kind, settings, city, period)),
         )
     _quarantine(kind, settings, period, outcomes)
+
+
+def rows_lock(kind: str, period: str) -> str:
+    """The warehouse lock that the runs writing one period's rows take turns on (stage, merge):
+    a backfill, the nightly run and a republish of a date never interleave their writes."""
+    return f"rows:{kind}/{period}"
 
 
 def _stray_files(kind, settings: Settings, city: CityConfig, period: str) -> list[Finding]:
@@ -513,7 +520,7 @@ def publish_period_folder(
     relative = f"{folder}/{period}"
     digest = storage.sha256_hex(b"".join(files[name] for name in sorted(files)))
     engine = run.engine
-    with warehouse.publication_lock(engine, f"publish:{relative}") as connection:
+    with warehouse.locked(engine, f"publish:{relative}") as connection:
         changed = storage.publish_folder(settings.publish, relative, files)
         recorded = (
             connection.execute(

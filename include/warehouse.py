@@ -79,7 +79,7 @@ def lock_id(key: str) -> int:
 
 
 @contextmanager
-def publication_lock(engine: Engine, key: str) -> Iterator[Connection]:
+def locked(engine: Engine, key: str) -> Iterator[Connection]:
     """Hold the warehouse's lock on `key` ("publish:daily/2020-03-17", "publish:root") for
     the block, against every process and worker on any host that uses this warehouse, and
     yield the connection that holds it: one transaction, committed when the block ends and

@@ -10,7 +10,7 @@ beside the published one, then a symlink is swapped in one `rename`, so a reader
 sees a half-written folder and the previous version stays readable until the new one is
 complete (and for a while after, for a reader still inside it). Two runs
 publishing one period take turns under its lock in the warehouse
-(`warehouse.publication_lock`), which is what lets the clean-up remove a half-written
+(`warehouse.locked`), which is what lets the clean-up remove a half-written
 version as a crashed run's.
 """
 
@@ -221,7 +221,7 @@ def publish_folder(root: str | Path, relative: str, files: dict[str, bytes]) -> 
     crashed run.
 
     Runs that may publish the same `relative` at once hold its
-    `warehouse.publication_lock` around the call, as `submissions.publish_period_folder`
+    `warehouse.locked` around the call, as `submissions.publish_period_folder`
     does: only then is nobody else writing a version there, which is what lets the clean-up
     take every unfinished folder for a crashed run's.
     """

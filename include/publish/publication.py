@@ -5,7 +5,7 @@ the publish folder, index.html and the full-history analyst tables under tables/
 Renderers are pure (transforms/); this module reads the warehouse, builds the file set
 and hands it to `submissions.publish_period_folder`, which swaps the whole folder in
 atomically. The files outside period folders are each replaced in one rename, under a
-lock in the warehouse (`warehouse.publication_lock`, held by any worker on any host), so two
+lock in the warehouse (`warehouse.locked`, held by any worker on any host), so two
 runs finishing together cannot leave an index built from older rows.
 """
 
@@ -348,7 +348,7 @@ def refresh_publish_root(run: RunContext) -> None:
     root = Path(settings.publish)
     root.mkdir(parents=True, exist_ok=True)
     engine = run.engine
-    with warehouse.publication_lock(engine, PUBLISH_ROOT_LOCK) as connection:
+    with warehouse.locked(engine, PUBLISH_ROOT_LOCK) as connection:
         frames = {
             name: warehouse.read_partition(connection, metadata.tables[name])
             for name in ANALYST_TABLE_NAMES

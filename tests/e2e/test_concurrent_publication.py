@@ -8,7 +8,7 @@ trial the folder is whole and is one of the two versions, its `publications` row
 it, and no half-written folder is left under .versions/; the reader never sees a folder
 missing, torn between two versions or short of a file. The publishers keep a version they
 swapped out for one second only (not ten minutes), so that old versions are removed while
-the reader reads. Without the lock (`publication_lock` made a no-op) this fails.
+the reader reads. Without the lock (`locked` made a no-op) this fails.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def test_the_lock_is_the_warehouses_and_holds_across_processes(warehouse_url):
     engine = warehouse.engine_for(warehouse_url)
     spawn = multiprocessing.get_context("spawn")
     entered = spawn.Queue()
-    with warehouse.publication_lock(engine, f"publish:{FOLDER}/{PERIOD}"):
+    with warehouse.locked(engine, f"publish:{FOLDER}/{PERIOD}"):
         other = spawn.Process(target=take_lock, args=(warehouse_url, entered))
         other.start()
         assert entered.get(timeout=WAIT) == "asking"
@@ -231,5 +231,5 @@ def take_lock(url: str, entered) -> None:
 
     engine = warehouse.engine_for(url)
     entered.put("asking")
-    with warehouse.publication_lock(engine, f"publish:{FOLDER}/{PERIOD}"):
+    with warehouse.locked(engine, f"publish:{FOLDER}/{PERIOD}"):
         entered.put("in")

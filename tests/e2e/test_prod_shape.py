@@ -1,10 +1,12 @@
 """The production shape on this machine: `make prod-shape`'s services (api-server, scheduler,
 dag-processor, triggerer, a Celery worker) on fresh PostgreSQL databases and the local Redis.
 
-An operator's `airflow backfill create` over a week of demo dates, one date at a time, goes
-through the scheduler and the worker and publishes exactly what `dag.test` (the nightly run,
-`make backfill`) publishes for the same logical dates: the period folders byte for byte
-(timestamps aside) and the `county_daily` rows. Then `--reprocess-behavior completed` reruns
+An operator's `airflow backfill create` over a week of demo dates, every date at once and
+with a republish run of a mid-week date triggered while it runs, goes through the scheduler
+and the worker and publishes exactly what `dag.test` (the nightly run, `make backfill`)
+publishes one date at a time for the same logical dates: the period folders byte for byte
+(timestamps aside) and the `county_daily` rows, one per county and date. The dates checked
+side by side, and published in date order. Then `--reprocess-behavior completed` reruns
 the week, all dates at once, and the worker is killed with its task processes while tasks
 run: a new worker takes over, the killed tasks are retried to success, and no revision,
 file or folder version moves. Everything started here is stopped at the end, whatever
@@ -13,6 +15,7 @@ happened.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -25,11 +28,11 @@ from uuid import uuid4
 
 import psutil
 import pytest
-from sqlalchemy import DateTime, create_engine, select, text
+from sqlalchemy import DateTime, create_engine, func, select, text
 
 from deploy.prod_shape import read_env_file
 from include.operator_cli import nightly_logical_date
-from include.tables import county_daily
+from include.tables import county_daily, submissions_log, validation_findings
 from tests.conftest import REPO, migrated_warehouse, require_service
 
 pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.redis]
@@ -119,6 +122,39 @@ class ProdShape:
             task=task_id,
             index=map_index,
         )[0]
+
+    def trigger_republish(self, day: date) -> str:
+        """A republish run of `day` as the look-back triggers one: no logical date."""
+        run_id = f"republish__{day}__overlap"
+        conf = json.dumps({"report_date": day.isoformat(), "look_back": False})
+        self.airflow("dags", "trigger", "city_daily_report", "--run-id", run_id, "--conf", conf)
+        return run_id
+
+    def wait_for_run(self, run_id: str) -> str:
+        deadline = time.monotonic() + BACKFILL_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            (state,) = self.rows(
+                "SELECT state FROM dag_run WHERE dag_id = 'city_daily_report' AND run_id = :run",
+                run=run_id,
+            )[0]
+            if state in ("success", "failed"):
+                return state
+            time.sleep(3)
+        pytest.fail(f"run {run_id} unfinished\n{self.log_tail()}")
+
+    def task_spans(self, backfill_id: int, task_id: str) -> dict[date, tuple]:
+        """(start, end) of `task_id`'s first map index in each of the backfill's runs."""
+        rows = self.rows(
+            "SELECT dr.logical_date, ti.start_date, ti.end_date FROM task_instance ti "
+            "JOIN dag_run dr ON dr.dag_id = ti.dag_id AND dr.run_id = ti.run_id "
+            "WHERE dr.backfill_id = :id AND ti.task_id = :task AND ti.map_index <= 0",
+            id=backfill_id,
+            task=task_id,
+        )
+        return {
+            min(WEEK, key=lambda day: abs(logical - nightly_logical_date(day))): (start, end)
+            for logical, start, end in rows
+        }
 
     def wait_for(self, backfill_id: int) -> dict[str, str]:
         """Until each of the week's runs has finished; their final states."""
@@ -268,6 +304,7 @@ class ReferenceRun:
         return {
             "files": {day: period_files(self.publish, day) for day in WEEK},
             "rows": county_daily_rows(self.warehouse_url),
+            "log_rows": log_rows(self.warehouse_url),
         }
 
 
@@ -283,15 +320,25 @@ def reference_run(workspace, demo_landing, reference_warehouse, airflow_db):
 
 @pytest.fixture(scope="module")
 def week_backfill(deployment, workspace):
-    """`airflow backfill create` over the week, one date at a time as the nightly runs go
-    (each date's report charts the dates published before it); what it published."""
+    """`airflow backfill create` over the week with every date at once, and a republish of a
+    mid-week date triggered as soon as the backfill's first check runs; what they published."""
     started = time.monotonic()
-    backfill_id = deployment.backfill("--max-active-runs", "1")
+    backfill_id = deployment.backfill("--max-active-runs", str(len(WEEK)))
+    deadline = time.monotonic() + 120
+    while not deployment.task_spans(backfill_id, "check_counties"):
+        assert time.monotonic() < deadline, "the backfill never started checking"
+        time.sleep(0.5)
+    republish = deployment.trigger_republish(WEEK[3])
     states = deployment.wait_for(backfill_id)
+    republished = deployment.wait_for_run(republish)
     seconds = time.monotonic() - started
     deployment.wait_until_marked_complete(backfill_id)
     return {
         "states": states,
+        "republished": republished,
+        "checks": deployment.task_spans(backfill_id, "check_counties"),
+        "publishes": deployment.task_spans(backfill_id, "publish_daily_report"),
+        "log_rows": log_rows(deployment.warehouse_url),
         "seconds": seconds,
         "files": {day: period_files(workspace / "published", day) for day in WEEK},
         "folders": {day: published_folder(workspace, day).resolve() for day in WEEK},
@@ -335,6 +382,24 @@ def period_files(publish: Path, day: date) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+def log_rows(url: str) -> dict[str, int]:
+    """How many submissions-log and findings rows the week has."""
+    periods = [day.isoformat() for day in WEEK]
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return {
+                table.name: connection.execute(
+                    select(func.count())
+                    .select_from(table)
+                    .where(table.c.kind == "daily", table.c.period.in_(periods))
+                ).scalar_one()
+                for table in (submissions_log, validation_findings)
+            }
+    finally:
+        engine.dispose()
 
 
 def county_daily_rows(url: str) -> list[dict]:
@@ -398,8 +463,23 @@ def test_scheduler_backfill_publishes_what_the_nightly_runs_publish(
             f"\nprod-shape: week backfill through the scheduler in {week_backfill['seconds']:.0f} s"
         )
     assert set(week_backfill["states"].values()) == {"success"}
+    assert week_backfill["republished"] == "success"
     reference = reference_run.outputs()
     for day in WEEK:
         assert week_backfill["files"][day] == reference["files"][day], day
     assert len(week_backfill["rows"]) == len(WEEK) * 11  # ten counties and the city, every day
     assert week_backfill["rows"] == reference["rows"]
+    # one submissions-log row per county and date, and each finding once
+    assert week_backfill["log_rows"] == reference["log_rows"]
+    assert week_backfill["log_rows"]["submissions_log"] == len(WEEK) * 10
+
+
+def test_backfill_dates_ran_side_by_side_and_published_in_date_order(week_backfill):
+    checks, publishes = week_backfill["checks"], week_backfill["publishes"]
+    assert sorted(publishes) == WEEK
+    for before, after in itertools.pairwise(WEEK):
+        assert publishes[after][0] >= publishes[before][1], (before, after)
+    # some later date was checked before an earlier date had published
+    assert any(
+        checks[after][0] < publishes[before][1] for before, after in itertools.pairwise(WEEK)
+    )

@@ -366,21 +366,13 @@ def landing_findings() -> list[Finding]:
         submissions.stray_file_finding(name, city)
         for name in ("440201.csv", "999999.csv", "武江区.csv")
     ]
-    _, ambiguous = submissions._validated(
-        None, [_Named(f"{COUNTY}.csv"), _Named(f"{COUNTY}_补报.csv")], [b"", b""], {}, None
-    )
-    found += ambiguous
+    found.append(submissions.ambiguous_finding([f"{COUNTY}.csv", f"{COUNTY}_补报.csv"]))
     refused = (storage.SYMLINK, storage.OUTSIDE, storage.NOT_A_FILE, storage.UNSAFE_NAME)
     for rule, problem in refused:
         found.append(
             submissions.refused_finding(storage.RefusedEntry(f"{COUNTY}\\n.csv", rule, problem))
         )
     return found
-
-
-class _Named:
-    def __init__(self, name: str):
-        self.name = name
 
 
 COLUMN_IDS = sorted(
