@@ -152,6 +152,9 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
                 _logical_bound(city.city_toml, city.report_dates[-1]),
                 "--max-active-runs",
                 str(max_active_runs),
+                # Airflow asks for one on a DAG with depends_on_past: the dates are new
+                "--reprocess-behavior",
+                "failed",
             )
             (backfill_id,) = deployment.rows("SELECT max(id) FROM backfill")[0]
             print(

@@ -155,7 +155,7 @@ def publish_daily(run: RunContext, report_date: str) -> str:
         run,
         report_date,
         county_daily_table(report_date, run),
-        submissions.report_outcomes(DAILY, report_date, run),
+        submissions.period_outcomes(run, DAILY, report_date),
         submissions.load_suite(DAILY),
     )
 

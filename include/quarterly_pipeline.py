@@ -182,7 +182,7 @@ def publish_quarterly(run: RunContext, quarter: str) -> str:
         run,
         quarter,
         county_quarterly_table(quarter, run),
-        submissions.report_outcomes(QUARTERLY, quarter, run),
+        submissions.period_outcomes(run, QUARTERLY, quarter),
         submissions.load_suite(QUARTERLY),
     )
 

@@ -26,7 +26,7 @@ from include.context import RunContext
 from include.ingest import landing as storage
 from include.tables import publications, submissions_log, validation_findings
 from transforms import schema
-from transforms.check.outcomes import CountyOutcome
+from transforms.check.outcomes import CountyOutcome, PeriodOutcomes
 from transforms.check.validation import (
     RegistryLookup,
     apply_explanations,
@@ -35,8 +35,10 @@ from transforms.check.validation import (
 )
 from transforms.findings import Finding
 from transforms.ingest import readers
+from transforms.ingest.readers import Signature
 from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
 from transforms.publish.labels import SIGNATURE_FIELDS
+from transforms.publish.rendering import outcome_entries
 from transforms.schema import DATE, REGISTRY_COLUMNS, SOURCE_ROW
 
 EXPECTATIONS = Path(__file__).resolve().parent.parent / "expectations"
@@ -426,58 +428,51 @@ def statuses(connection, kind: SubmissionKind, period: str) -> dict[str, str]:
     return dict(zip(log["county_code"], log["outcome"], strict=True))
 
 
-def report_outcomes(kind: SubmissionKind, period: str, run: RunContext | None = None) -> list[dict]:
-    """Per county, in the configured order: status, file, arrival and every finding.
-    Read outside a task (by an analyst, a test) it takes its context from the environment.
-    """
-    run = run or RunContext.from_env()
-    city = run.city
+def period_outcomes(run: RunContext, kind: SubmissionKind, period: str) -> PeriodOutcomes:
+    """The period's outcomes as staged: each configured county's (missing when it has no log
+    row) with its findings, and the findings about files that belong to no county."""
     partition = {"kind": kind.name, "period": period}
     with run.engine.connect() as connection:
         log = warehouse.read_partition(connection, submissions_log, partition)
         findings = warehouse.read_partition(connection, validation_findings, partition)
-    outcomes = []
-    for county in city.counties:
-        entry = log[log["county_code"] == county.code]
-        row = {k: _present(v) for k, v in entry.iloc[0].items()} if len(entry) else {}
+    logged = {row["county_code"]: row for row in log.to_dict("records")}
+    counties = []
+    for county in run.city.counties:
+        row = {k: _present(v) for k, v in logged.get(county.code, {}).items()}
         on_time = row.get("on_time")
-        outcomes.append(
-            {
-                "county_code": county.code,
-                "county_name": county.name,
-                "outcome": row.get("outcome", MISSING),
-                "file_name": row.get("file_name"),
-                "content_sha256": row.get("content_sha256"),
-                "arrived_at": _iso(row.get("arrived_at")),
-                "on_time": None if on_time is None else bool(on_time),
-                "error_count": int(row.get("error_count") or 0),
-                "warning_count": int(row.get("warning_count") or 0),
-                "signature": _signature_of(row),
-                "findings": [
-                    _finding_entry(f)
+        counties.append(
+            CountyOutcome(
+                county_code=county.code,
+                county_name=county.name,
+                outcome=row.get("outcome", MISSING),
+                file_name=row.get("file_name"),
+                content_sha256=row.get("content_sha256"),
+                arrived_at=_iso(row.get("arrived_at")),
+                on_time=None if on_time is None else bool(on_time),
+                findings=tuple(
+                    _finding_of(f)
                     for f in findings[findings["county_code"] == county.code].to_dict("records")
-                ],
-            }
+                ),
+                signature=_signature_of(row),
+            )
         )
-    stray = findings[findings["county_code"].isna()]
-    if len(stray):
-        outcomes.append(
-            {
-                "county_code": "------",
-                "county_name": "不属于任何县（市、区）的文件",
-                "outcome": REJECTED,
-                "error_count": len(stray),
-                "warning_count": 0,
-                "findings": [_finding_entry(f) for f in stray.to_dict("records")],
-            }
-        )
-    return outcomes
+    stray = findings[findings["county_code"].isna()].to_dict("records")
+    return PeriodOutcomes(tuple(counties), tuple(_finding_of(f) for f in stray))
 
 
-def _signature_of(row: dict) -> dict | None:
+def report_outcomes(kind: SubmissionKind, period: str, run: RunContext | None = None) -> list[dict]:
+    """The period's outcomes as the validation report publishes them (`outcome_entries`): per
+    county, in the configured order, status, file, arrival and every finding, then an entry
+    for the files that belong to no county. Read outside a task (by an analyst, a test) it
+    takes its context from the environment."""
+    run = run or RunContext.from_env()
+    return outcome_entries(period_outcomes(run, kind, period))
+
+
+def _signature_of(row: dict) -> Signature | None:
     """The signature block as the check gave it: None when the form had none."""
     signature = {field: row.get(field) for field in SIGNATURE_FIELDS}
-    return signature if any(v is not None for v in signature.values()) else None
+    return Signature(**signature) if any(v is not None for v in signature.values()) else None
 
 
 def _present(value):
@@ -485,9 +480,9 @@ def _present(value):
     return None if value is None or pd.isna(value) else value
 
 
-def _finding_entry(record: dict) -> dict:
+def _finding_of(record: dict) -> Finding:
     record = {k: _present(v) for k, v in record.items()}
-    finding = Finding(
+    return Finding(
         rule=record["rule"],
         severity=record["severity"],
         message=record["message"],
@@ -497,7 +492,6 @@ def _finding_entry(record: dict) -> dict:
         file_name=record["file_name"],
         explanations=tuple(json.loads(record["explanations"] or "[]")),
     )
-    return finding.to_dict()
 
 
 def _iso(value) -> str | None:

@@ -102,6 +102,10 @@ class Finding:
         """This warning, explained by the county's text for each of its rows."""
         return replace(self, explanations=tuple(explanations))
 
+    @property
+    def reason(self) -> str:
+        return self.describe()
+
     def describe(self) -> str:
         """The sentence a county reads: file, rows, what is wrong, the values, what to do
         (or the county's own explanation), and the rule id as a stable code.
@@ -145,7 +149,7 @@ class Finding:
         data["explanations"] = list(self.explanations)
         data["explained"] = self.explained
         data["label"] = self.label
-        data["reason"] = self.describe()
+        data["reason"] = self.reason
         return data
 
     @classmethod

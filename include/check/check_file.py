@@ -66,7 +66,7 @@ def check_file(
         deadline=kind.deadline(city, period),
         pre_check=True,
     )
-    return outcome.outcome == ACCEPTED, receipt_text(outcome.to_dict(), context)
+    return outcome.outcome == ACCEPTED, receipt_text(outcome, context)
 
 
 def period_in_file(path: Path, settings: Settings) -> tuple[submissions.SubmissionKind, str] | None:

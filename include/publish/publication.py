@@ -11,7 +11,7 @@ runs finishing together cannot leave an index built from older rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import cache
 from importlib.metadata import version
@@ -36,6 +36,7 @@ from include.tables import (
     publications,
     submissions_log,
 )
+from transforms.check.outcomes import PeriodOutcomes
 from transforms.periods import (
     local_deadline,
     quarter_bounds,
@@ -84,7 +85,7 @@ def pipeline_version() -> str:
 
 
 def publish_daily_report(
-    run: RunContext, report_date: str, table: pd.DataFrame, outcomes: list[dict], suite: dict
+    run: RunContext, report_date: str, table: pd.DataFrame, outcomes: PeriodOutcomes, suite: dict
 ) -> str:
     """Publish <publish>/daily/<date>/ from the date's `county_daily` rows (`table`: counties
     in the configured order, then the city) and the submissions' outcomes."""
@@ -136,7 +137,8 @@ def publish_daily_report(
         "county_daily.csv": len(table),
         "difficulties.csv": len(difficulties),
     }
-    return _publish(run, "daily", report_date, files, rows, int(table["revision"].max()), outcomes)
+    revision = int(table["revision"].max())
+    return _publish(run, "daily", report_date, files, rows, revision, *_sources(outcomes))
 
 
 def enterprise_difficulties(reported: pd.DataFrame, city: CityConfig) -> pd.DataFrame:
@@ -154,7 +156,7 @@ def enterprise_difficulties(reported: pd.DataFrame, city: CityConfig) -> pd.Data
 
 
 def publish_quarterly_report(
-    run: RunContext, quarter: str, table: pd.DataFrame, outcomes: list[dict], suite: dict
+    run: RunContext, quarter: str, table: pd.DataFrame, outcomes: PeriodOutcomes, suite: dict
 ) -> str:
     """Publish <publish>/quarterly/<quarter>/ from the quarter's `county_quarterly` rows."""
     city = run.city
@@ -186,7 +188,8 @@ def publish_quarterly_report(
     )
     files.update(receipt_files)
     rows = {workbook_name: {"产值统计表": len(table)}, "county_quarterly.csv": len(table)}
-    return _publish(run, "quarterly", quarter, files, rows, int(table["revision"].max()), outcomes)
+    revision = int(table["revision"].max())
+    return _publish(run, "quarterly", quarter, files, rows, revision, *_sources(outcomes))
 
 
 def publish_daily_summary_report(
@@ -205,7 +208,7 @@ def publish_daily_summary_report(
     ]
     files = {"county_quarter_daily_summary.csv": rendering.table_csv(table)}
     rows = {"county_quarter_daily_summary.csv": len(table)}
-    return _publish(run, folder, quarter, files, rows, int(table["revision"].max()), sources)
+    return _publish(run, folder, quarter, files, rows, int(table["revision"].max()), sources, [])
 
 
 def receipt_context(
@@ -234,16 +237,14 @@ def receipt_context(
 
 
 def _receipts(
-    city: CityConfig, kind: str, period: str, outcomes: Sequence[dict]
+    city: CityConfig, kind: str, period: str, outcomes: PeriodOutcomes
 ) -> tuple[dict[str, bytes], dict[str, list[FileLink]]]:
     """(files, links from the report by county code): each configured county's receipt, as
     a page and as text."""
     context = receipt_context(city, kind, period)
     files, links = {}, {}
-    for outcome in outcomes:
-        code = outcome["county_code"]
-        if code not in city.county_codes:
-            continue
+    for outcome in outcomes.counties:
+        code = outcome.county_code
         back = [
             FileLink(f"{code}.txt", "回执（文本）"),
             FileLink(f"../{REPORT_PAGE}", "返回本期报告"),
@@ -308,17 +309,12 @@ def _publish(
     files: dict[str, bytes],
     rows: dict,
     revision: int,
-    sources: Sequence[dict],
+    sources: Sequence[Mapping],
+    ignored: Sequence[str],
 ) -> str:
+    """Publish the period folder with its manifest (`sources`: the submissions it is made
+    from; `ignored`: the files of the period that belong to no county), then the root."""
     city, settings = run.city, run.settings
-    counties = [s for s in sources if str(s.get("county_code") or "").isdigit()]
-    ignored = [
-        f["file_name"]
-        for s in sources
-        if not str(s.get("county_code") or "").isdigit()
-        for f in s.get("findings", [])
-        if f.get("file_name")
-    ]
     files[MANIFEST_NAME] = manifest_json(
         kind=folder,
         period=period,
@@ -328,12 +324,18 @@ def _publish(
         files=files,
         rows=rows,
         registry_sha256=_registry_sha256(settings),
-        sources=counties,
+        sources=sources,
         ignored_files=ignored,
     )
     published = submissions.publish_period_folder(run, folder, period, files, revision)
     refresh_publish_root(run)
     return published
+
+
+def _sources(outcomes: PeriodOutcomes) -> tuple[list[dict], list[str]]:
+    """(each county's submission, the names of the files of no county) for the manifest."""
+    ignored = [f.file_name for f in outcomes.stray if f.file_name]
+    return [o.to_dict() for o in outcomes.counties], ignored
 
 
 def _registry_sha256(settings: Settings) -> str:

@@ -323,7 +323,9 @@ def week_backfill(deployment, workspace):
     """`airflow backfill create` over the week with every date at once, and a republish of a
     mid-week date triggered as soon as the backfill's first check runs; what they published."""
     started = time.monotonic()
-    backfill_id = deployment.backfill("--max-active-runs", str(len(WEEK)))
+    backfill_id = deployment.backfill(
+        "--max-active-runs", str(len(WEEK)), "--reprocess-behavior", "failed"
+    )
     deadline = time.monotonic() + 120
     while not deployment.task_spans(backfill_id, "check_counties"):
         assert time.monotonic() < deadline, "the backfill never started checking"

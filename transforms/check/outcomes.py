@@ -1,4 +1,5 @@
-"""What the check of one county's entries decided, as it travels from check to stage.
+"""What the checks decided: per county as it travels from check to stage (`CountyOutcome`),
+and per period as the warehouse holds it for the publication (`PeriodOutcomes`).
 
 Only the task boundary turns a `CountyOutcome` into a small dict (XCom) and back.
 """
@@ -75,3 +76,17 @@ class CountyOutcome:
             rows_path=data.get("rows_path"),
             signature=None if signature is None else Signature(**signature),
         )
+
+
+@dataclass(frozen=True)
+class PeriodOutcomes:
+    """A period's outcomes as staged: each configured county's, in the configured order, and
+    the findings about the period's files that belong to no county (retired codes, bad names).
+    """
+
+    counties: tuple[CountyOutcome, ...]
+    stray: tuple[Finding, ...] = ()
+
+    @property
+    def on_time_by_county(self) -> dict[str, bool | None]:
+        return {o.county_code: o.on_time for o in self.counties}

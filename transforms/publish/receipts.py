@@ -1,8 +1,8 @@
 """The receipt (回执) a county gets for each period: what arrived, whether it counts, every
 reason, the signature block found in the form, and how to send a corrected file.
 
-One input shape for every caller: a county's outcome, as `submissions.check_counties` or
-`submissions.report_outcomes` gives it, and a `ReceiptContext`. The publication writes
+One input shape for every caller: a county's `CountyOutcome`, as `submissions.check_counties`
+or `submissions.period_outcomes` gives it, and a `ReceiptContext`. The publication writes
 each county's receipt into the period folder; `make check` prints the text receipt of a
 single file before it is sent. Nothing here reads a clock or a file, so a rerun over the
 same outcomes gives the same bytes.
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from transforms.check.outcomes import CountyOutcome
 from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
 from transforms.publish.labels import (
     LATE,
@@ -65,7 +66,7 @@ def daily_resubmit_by(period: str, lookback_days: int, nightly_run: time, tz: Zo
     return datetime.combine(last_run_day, nightly_run, tzinfo=tz)
 
 
-def receipt_text(outcome: dict, context: ReceiptContext) -> str:
+def receipt_text(outcome: CountyOutcome, context: ReceiptContext) -> str:
     """The receipt as plain UTF-8 text, for mail, a terminal or a printer."""
     receipt = _receipt(outcome, context)
     lines = [receipt["title"], "", *(f"{label}：{value}" for label, value in receipt["facts"])]
@@ -81,7 +82,7 @@ def receipt_text(outcome: dict, context: ReceiptContext) -> str:
     return "\n".join(lines) + "\n"
 
 
-def receipt_html(outcome: dict, context: ReceiptContext, links: list[FileLink]) -> bytes:
+def receipt_html(outcome: CountyOutcome, context: ReceiptContext, links: list[FileLink]) -> bytes:
     """The receipt as a self-contained page; `links` lead to the text receipt and the report."""
     receipt = _receipt(outcome, context)
     return render_page(
@@ -94,25 +95,25 @@ def receipt_html(outcome: dict, context: ReceiptContext, links: list[FileLink]) 
     )
 
 
-def _receipt(outcome: dict, context: ReceiptContext) -> dict:
+def _receipt(outcome: CountyOutcome, context: ReceiptContext) -> dict:
     """What both receipts say, in the order they say it; county text made plain."""
     pre_check = context.pre_check
-    status = outcome["outcome"] if pre_check else status_of(outcome["outcome"], outcome["on_time"])
-    county = f"{outcome['county_name']}（{outcome['county_code']}）"
+    status = outcome.outcome if pre_check else status_of(outcome.outcome, outcome.on_time)
+    county = f"{outcome.county_name}（{outcome.county_code}）"
     period_text = _period_text(context)
-    file_name = outcome["file_name"]
+    file_name = outcome.file_name
     facts = [
         ("县（市、区）", county),
         ("数据日期" if context.kind == "daily" else "报告期", period_text),
         ("校验结论" if pre_check else "状态", _status_label(status, pre_check)),
         ("报送文件", plain_text(file_name) if file_name else "未收到"),
-        ("内容校验值（SHA-256）", outcome["content_sha256"] or "—"),
+        ("内容校验值（SHA-256）", outcome.content_sha256 or "—"),
     ]
     if not pre_check:
-        facts.append(("送达时间", _city_time(outcome["arrived_at"], context.timezone)))
+        facts.append(("送达时间", _city_time(outcome.arrived_at, context.timezone)))
     facts.append(("报送截止时间", _city_time(context.deadline, context.timezone)))
     if not pre_check:
-        facts.append(("是否按时", {True: "按时", False: "逾期", None: "—"}[outcome["on_time"]]))
+        facts.append(("是否按时", {True: "按时", False: "逾期", None: "—"}[outcome.on_time]))
     signature, signature_note = _signature(outcome)
     title = "报送预检结果" if pre_check else "报送回执"
     return {
@@ -127,11 +128,11 @@ def _receipt(outcome: dict, context: ReceiptContext) -> dict:
         "verdict": (PRE_CHECK_VERDICTS if pre_check else VERDICTS)[status],
         "reasons": [
             {
-                "kind": "explained" if f["explained"] else f["severity"],
-                "label": f["label"],
-                "text": plain_text(f["reason"]),
+                "kind": "explained" if f.explained else f.severity,
+                "label": f.label,
+                "text": plain_text(f.reason),
             }
-            for f in outcome["findings"]
+            for f in outcome.findings
         ],
         "reasons_note": _reasons_note(outcome, status),
         "signature": signature,
@@ -167,10 +168,10 @@ def _city_time(moment: str | datetime | None, timezone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M}"
 
 
-def _reasons_note(outcome: dict, status: str) -> str | None:
+def _reasons_note(outcome: CountyOutcome, status: str) -> str | None:
     if status == MISSING:
         return "未收到文件，没有校验结果。"
-    findings = outcome["findings"]
+    findings = outcome.findings
     if not findings:
         return "全部校验规则通过，没有错误或警告。"
     if status in (ACCEPTED, LATE):
@@ -178,25 +179,25 @@ def _reasons_note(outcome: dict, status: str) -> str | None:
     return None
 
 
-def _signature(outcome: dict) -> tuple[list[tuple[str, str]], str | None]:
+def _signature(outcome: CountyOutcome) -> tuple[list[tuple[str, str]], str | None]:
     """(label, value) of each signature line, and what to say when there are none."""
-    found = outcome["signature"]
+    found = outcome.signature
     if found:
         shown = [
-            (label, plain_text(found[field]) if found.get(field) else "未填写")
+            (label, plain_text(getattr(found, field)) if getattr(found, field) else "未填写")
             for field, label in SIGNATURE_LABELS.items()
         ]
         return shown, None
-    if outcome["outcome"] == MISSING:
+    if outcome.outcome == MISSING:
         return [], "未收到文件。"
-    if any(f["rule"] in FILE_LEVEL_RULES for f in outcome["findings"]):
+    if any(f.rule in FILE_LEVEL_RULES for f in outcome.findings):
         return [], "文件未能读取，无法识别签章栏。"
     wanted = "、".join(SIGNATURE_LABELS.values())
     return [], f"文件中未找到签章栏。请在表格数据下方填写{wanted}。"
 
 
-def _resubmit_steps(outcome: dict, context: ReceiptContext, status: str) -> list[str]:
-    code = outcome["county_code"]
+def _resubmit_steps(outcome: CountyOutcome, context: ReceiptContext, status: str) -> list[str]:
+    code = outcome.county_code
     folder = f"报送目录下的 {context.kind}/{context.period}/ 文件夹"
     named = (
         f"文件名以本县（市、区）区划代码 {code} 开头（如 {code}.xlsx），"
@@ -217,7 +218,7 @@ def _resubmit_steps(outcome: dict, context: ReceiptContext, status: str) -> list
     else:
         prefix = "如发现数据有误，" if status in (ACCEPTED, LATE) else ""
         steps = [
-            f"{prefix}将改正后的文件放入{folder}，替换原文件 {plain_text(outcome['file_name'])}；"
+            f"{prefix}将改正后的文件放入{folder}，替换原文件 {plain_text(outcome.file_name)}；"
             f"该文件夹中本县（市、区）只能有一个文件，{named}。"
         ]
     if context.resubmit_by is None:

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from transforms.merge.daily import REJECTED
 from transforms.publish.labels import STATUS_LABELS, status_of
+
+if TYPE_CHECKING:
+    # findings.py renders its own text with this module: the outcomes import it back
+    from transforms.check.outcomes import PeriodOutcomes
 
 # A county's text starting with one of these would run as a formula in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -69,12 +74,50 @@ def table_csv(frame: pd.DataFrame) -> bytes:
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def validation_report_json(period: str, outcomes: Sequence[dict]) -> bytes:
-    """Every county's outcome as the pipeline holds it (ids in English, reasons in Chinese),
-    with the Chinese status beside each id."""
+# The validation report's entry for the files of a period that belong to no county.
+NO_COUNTY_CODE = "------"
+NO_COUNTY_NAME = "不属于任何县（市、区）的文件"
+
+
+def outcome_entries(outcomes: PeriodOutcomes) -> list[dict]:
+    """The outcomes as the validation report publishes them: one entry per county (ids in
+    English, reasons in Chinese), then one for the files that belong to no county."""
+    entries = [
+        {
+            "county_code": o.county_code,
+            "county_name": o.county_name,
+            "outcome": o.outcome,
+            "file_name": o.file_name,
+            "content_sha256": o.content_sha256,
+            "arrived_at": o.arrived_at,
+            "on_time": o.on_time,
+            "error_count": o.error_count,
+            "warning_count": o.warning_count,
+            "signature": None if o.signature is None else o.signature.to_dict(),
+            "findings": [f.to_dict() for f in o.findings],
+        }
+        for o in outcomes.counties
+    ]
+    if outcomes.stray:
+        entries.append(
+            {
+                "county_code": NO_COUNTY_CODE,
+                "county_name": NO_COUNTY_NAME,
+                "outcome": REJECTED,
+                "error_count": len(outcomes.stray),
+                "warning_count": 0,
+                "findings": [f.to_dict() for f in outcomes.stray],
+            }
+        )
+    return entries
+
+
+def validation_report_json(period: str, outcomes: PeriodOutcomes) -> bytes:
+    """Every county's outcome as the pipeline holds it (`outcome_entries`), with the Chinese
+    status beside each id."""
     counties = [
         {**o, "status_label": STATUS_LABELS[status_of(o["outcome"], o.get("on_time"))]}
-        for o in outcomes
+        for o in outcome_entries(outcomes)
     ]
     return (
         json.dumps(
@@ -94,8 +137,9 @@ def _plain_strings(value):
     return value
 
 
-def validation_report_markdown(title: str, outcomes: Sequence[dict]) -> bytes:
+def validation_report_markdown(title: str, period_outcomes: PeriodOutcomes) -> bytes:
     """Every rejection and warning, per county: rule, rows, values, what to do."""
+    outcomes = outcome_entries(period_outcomes)
     lines = [f"# {markdown_text(title)}", ""]
     lines += ["| 县（市、区） | 报送状态 | 文件 | 送达时间（UTC） | 是否按时 | 错误 | 警告 |"]
     lines += ["|---|---|---|---|---|---|---|"]
@@ -121,7 +165,7 @@ def validation_report_markdown(title: str, outcomes: Sequence[dict]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _county(outcome: dict) -> str:
+def _county(entry: dict) -> str:
     """Code and name of a county; only the name of the entry for files of no county."""
-    code, name = outcome["county_code"], outcome["county_name"]
-    return f"{code} {name}" if code.isdigit() else name
+    code, name = entry["county_code"], entry["county_name"]
+    return name if code == NO_COUNTY_CODE else f"{code} {name}"

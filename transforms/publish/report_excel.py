@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 import pandas as pd
 import xlsxwriter
 
+from transforms.check.outcomes import PeriodOutcomes
 from transforms.merge.daily import ACCEPTED, COUNTY_DAILY_COLUMNS, MISSING, REJECTED
 from transforms.publish.labels import (
     CITY_TOTAL_LABEL,
@@ -132,7 +133,7 @@ def daily_workbook(
     city_name: str,
     report_date: date,
     table: pd.DataFrame,
-    outcomes: Sequence[dict],
+    outcomes: PeriodOutcomes,
     difficulties: pd.DataFrame,
 ) -> bytes:
     """The daily report: sheet 日报表 from `county_daily` (counties in order, then the city
@@ -140,7 +141,7 @@ def daily_workbook(
     enterprise_name, enterprise_id, mask_shortage, thermometer_shortage, difficulties)."""
     title = daily_report_title(city_name)
     revision = int(table["revision"].max())
-    on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
+    on_time = outcomes.on_time_by_county
     rows = []
     for number, row in enumerate(table.to_dict("records"), start=1):
         is_city = number == len(table)
@@ -204,7 +205,7 @@ def daily_workbook(
 
 
 def quarterly_workbook(
-    city_name: str, quarter: str, quarter_end: date, table: pd.DataFrame, outcomes: Sequence[dict]
+    city_name: str, quarter: str, quarter_end: date, table: pd.DataFrame, outcomes: PeriodOutcomes
 ) -> bytes:
     """规上工业产值统计表 from `county_quarterly` (counties in order, then the city row),
     values in 亿元 and growth in percent, as the city publishes them."""
@@ -226,7 +227,7 @@ def quarterly_workbook(
             SheetColumn("上年同期累计", YI_YUAN, 10, measure),
             SheetColumn("累计同比\n增长（%）", GROWTH, 10, measure),
         ]
-    on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
+    on_time = outcomes.on_time_by_county
     rows = []
     for number, row in enumerate(table.to_dict("records"), start=1):
         is_city = number == len(table)
@@ -265,16 +266,14 @@ def quarterly_workbook(
     return _workbook(title, quarter_end, [sheet])
 
 
-def _submission_note(table: pd.DataFrame, outcomes: Sequence[dict]) -> str:
+def _submission_note(table: pd.DataFrame, outcomes: PeriodOutcomes) -> str:
     """Which counties are not counted (missing, rejected), which were late, and which
-    counted counties' files raised warnings."""
+    counted counties' files raised warnings (files of no county: the validation report's)."""
     names = dict(zip(table["county_code"], table["county_name"], strict=True))
     by_status: dict[str, list[str]] = {}
-    for o in outcomes:
-        if o["county_code"] not in names:
-            continue  # files that belong to no county: in the validation report only
-        status = status_of(o["outcome"], o.get("on_time"))
-        by_status.setdefault(status, []).append(names[o["county_code"]])
+    for o in outcomes.counties:
+        status = status_of(o.outcome, o.on_time)
+        by_status.setdefault(status, []).append(names[o.county_code])
 
     def listed(status: str, label: str) -> list[str]:
         return [f"{label}：{'、'.join(by_status[status])}"] if by_status.get(status) else []
@@ -289,18 +288,18 @@ def _submission_note(table: pd.DataFrame, outcomes: Sequence[dict]) -> str:
     return submitted + _warning_note(names, outcomes)
 
 
-def _warning_note(names: dict[str, str], outcomes: Sequence[dict]) -> str:
+def _warning_note(names: dict[str, str], outcomes: PeriodOutcomes) -> str:
     """Counted counties whose file raised warnings the county has still to confirm, and
     those whose warnings the county explained in the rows' 说明 column."""
     pending, explained = [], []
-    for o in outcomes:
-        if o["county_code"] not in names or o["outcome"] != ACCEPTED:
+    for o in outcomes.counties:
+        if o.outcome != ACCEPTED:
             continue
-        warnings = [f for f in o["findings"] if f["severity"] == "warning"]
-        if any(not f["explained"] for f in warnings):
-            pending.append(names[o["county_code"]])
-        if any(f["explained"] for f in warnings):
-            explained.append(names[o["county_code"]])
+        warnings = [f for f in o.findings if f.severity == "warning"]
+        if any(not f.explained for f in warnings):
+            pending.append(names[o.county_code])
+        if any(f.explained for f in warnings):
+            explained.append(names[o.county_code])
     parts = [f"有警告待县区核实：{'、'.join(pending)}"] if pending else []
     parts += [f"有警告已由县区说明：{'、'.join(explained)}"] if explained else []
     return "；".join(parts) + "（警告及说明见校验报告）。" if parts else ""

@@ -19,6 +19,7 @@ import jinja2
 import markupsafe
 import pandas as pd
 
+from transforms.check.outcomes import CountyOutcome, PeriodOutcomes
 from transforms.findings import SEVERITY_LABELS
 from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
 from transforms.publish import charts
@@ -34,7 +35,7 @@ from transforms.publish.labels import (
     status_of,
     year_to_date_months,
 )
-from transforms.publish.rendering import plain_text
+from transforms.publish.rendering import NO_COUNTY_NAME, plain_text
 from transforms.publish.report_excel import daily_report_title, quarterly_report_title
 
 # Rules that stop a file before the expectation suite can run on it.
@@ -182,7 +183,7 @@ def daily_report_html(
     report_date: date,
     table: pd.DataFrame,
     history: pd.DataFrame,
-    outcomes: Sequence[dict],
+    outcomes: PeriodOutcomes,
     completeness: pd.DataFrame,
     difficulties: pd.DataFrame,
     links: Sequence[FileLink],
@@ -196,7 +197,7 @@ def daily_report_html(
     county's receipts (county code -> links)."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
-    on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
+    on_time = outcomes.on_time_by_county
     days = sorted({pd.Timestamp(d).date() for d in history["report_date"]} | {report_date})
     statuses = [status_of(r["status"], on_time.get(r["county_code"])) for _, r in table.iterrows()]
     counted = [s for s in statuses[:-1] if s in (ACCEPTED, LATE)]
@@ -246,7 +247,7 @@ def daily_report_html(
         ),
         contact_rows=_contacts(outcomes, receipts),
         contact_columns=CONTACT_COLUMNS,
-        outcomes=_readable_outcomes(outcomes),
+        outcomes=_finding_sections(outcomes),
         receipts=receipts,
         links=links,
     )
@@ -320,39 +321,53 @@ def _describe_quarter(period: str) -> tuple[str, str, str]:
     return f"{year}年", f"Q{number}", chinese_quarter(period)
 
 
-def _contacts(outcomes: Sequence[dict], receipts: Mapping[str, Sequence[FileLink]]) -> list[dict]:
+def _contacts(outcomes: PeriodOutcomes, receipts: Mapping[str, Sequence[FileLink]]) -> list[dict]:
     """Each county of the period: its status, file, the signature block of its form (whom
     the office calls about it) and its receipts."""
     return [
         {
-            "name": o["county_name"],
-            "status": status_of(o["outcome"], o["on_time"]),
-            "file_name": o["file_name"],
-            "signature": {field: (o["signature"] or {}).get(field) for field in SIGNATURE_LABELS},
-            "receipts": receipts.get(o["county_code"], []),
+            "name": o.county_name,
+            "status": status_of(o.outcome, o.on_time),
+            "file_name": o.file_name,
+            "signature": {field: getattr(o.signature, field, None) for field in SIGNATURE_LABELS},
+            "receipts": receipts.get(o.county_code, []),
         }
-        for o in outcomes
-        if o["county_code"].isdigit()
+        for o in outcomes.counties
     ]
 
 
-def _readable_outcomes(outcomes: Sequence[dict]) -> list[dict]:
-    """The outcomes that have findings, with the entry for files that belong to no county
-    named in Chinese."""
-    return [
-        {**o, "file_name": o.get("file_name")}
-        if o["county_code"].isdigit()
-        else {**o, "county_name": "不属于任何县（市、区）的文件", "file_name": None}
-        for o in outcomes
-        if o.get("findings")
+def _finding_sections(outcomes: PeriodOutcomes) -> list[dict]:
+    """A heading and its findings for each county that has findings, then for the files
+    that belong to no county."""
+    sections = [
+        {
+            "county_code": o.county_code,
+            "county_name": o.county_name,
+            "outcome": o.outcome,
+            "file_name": o.file_name,
+            "findings": o.findings,
+        }
+        for o in outcomes.counties
+        if o.findings
     ]
+    if outcomes.stray:
+        sections.append(
+            {
+                "county_code": None,
+                "county_name": NO_COUNTY_NAME,
+                "outcome": REJECTED,
+                "file_name": None,
+                "findings": outcomes.stray,
+            }
+        )
+    return sections
 
 
 def quarterly_report_html(
     city_name: str,
     quarter: str,
     table: pd.DataFrame,
-    outcomes: Sequence[dict],
+    outcomes: PeriodOutcomes,
     completeness: pd.DataFrame,
     links: Sequence[FileLink],
     receipts: Mapping[str, Sequence[FileLink]],
@@ -362,7 +377,7 @@ def quarterly_report_html(
     year's quarters up to this one; `receipts`: each county's receipts (code -> links)."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
-    on_time = {o["county_code"]: o.get("on_time") for o in outcomes}
+    on_time = outcomes.on_time_by_county
     statuses = [status_of(r["status"], on_time.get(r["county_code"])) for _, r in table.iterrows()]
     counted = [s for s in statuses[:-1] if s in (ACCEPTED, LATE)]
     quarters = sorted(set(completeness["period"]) | {quarter})
@@ -397,19 +412,19 @@ def quarterly_report_html(
         grid=_completeness_grid(counties, completeness, quarters, _describe_quarter),
         contact_rows=_contacts(outcomes, receipts),
         contact_columns=CONTACT_COLUMNS,
-        outcomes=_readable_outcomes(outcomes),
+        outcomes=_finding_sections(outcomes),
         receipts=receipts,
         links=links,
     )
 
 
 def data_quality_html(
-    title: str, period_text: str, suite: dict, outcomes: Sequence[dict], back: FileLink
+    title: str, period_text: str, suite: dict, outcomes: PeriodOutcomes, back: FileLink
 ) -> bytes:
     """The expectation suite's results for each county's file, GX Data Docs style: every
     expectation as a row, every county as a column (passed, failed or not run), then the
     failures in full and the rules outside the suite (registry, dates, file names)."""
-    counties = [o for o in outcomes if o["county_code"].isdigit()]
+    counties = outcomes.counties
     suite_rules = [
         {
             "rule": e.get("meta", {}).get("rule", e["type"]),
@@ -426,26 +441,23 @@ def data_quality_html(
     for rule in suite_rules:
         cells = []
         for o in counties:
-            found = [f for f in o["findings"] if f["rule"] == rule["rule"]]
+            found = [f for f in o.findings if f.rule == rule["rule"]]
             if not _suite_ran(o):
                 cells.append({"result": "not_run", "text": "—"})
             elif found:
-                result = "explained" if found[0]["explained"] else found[0]["severity"]
-                cells.append({"result": result, "text": f"{found[0]['row_count']}"})
+                result = "explained" if found[0].explained else found[0].severity
+                cells.append({"result": result, "text": f"{found[0].row_count}"})
             else:
                 cells.append({"result": "passed", "text": "✓"})
         matrix.append({**rule, "cells": cells})
     other = [
-        {"county": o, "finding": f}
-        for o in _readable_outcomes(outcomes)
-        for f in o["findings"]
-        if f["rule"] not in rule_names
+        {"county": section, "finding": f}
+        for section in _finding_sections(outcomes)
+        for f in section["findings"]
+        if f.rule not in rule_names
     ]
     failed = [
-        {"county": o, "finding": f}
-        for o in counties
-        for f in o["findings"]
-        if f["rule"] in rule_names
+        {"county": o, "finding": f} for o in counties for f in o.findings if f.rule in rule_names
     ]
     return render_page(
         "data_quality.html",
@@ -460,11 +472,11 @@ def data_quality_html(
     )
 
 
-def _suite_ran(outcome: dict) -> bool:
+def _suite_ran(outcome: CountyOutcome) -> bool:
     """The suite runs on a county's file unless there is none or it could not be read."""
-    if outcome["outcome"] == MISSING:
+    if outcome.outcome == MISSING:
         return False
-    return not any(f["rule"] in FILE_LEVEL_RULES for f in outcome["findings"])
+    return not any(f.rule in FILE_LEVEL_RULES for f in outcome.findings)
 
 
 def index_html(

@@ -11,7 +11,7 @@ from include import daily_pipeline
 from include.config import Settings, load_city_config
 from include.context import RunContext
 from include.daily_pipeline import DAILY
-from include.submissions import _finding_entry, _finding_rows, check_counties, discover
+from include.submissions import _finding_of, _finding_rows, check_counties, discover
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, NORTH, TZ, W1, WEST, Landing
 from transforms.check.outcomes import CountyOutcome
 from transforms.findings import Finding
@@ -115,7 +115,7 @@ def test_an_explained_warning_is_still_explained_when_the_report_reads_it_back()
     ).explained_by(["新线投产, 产能提升"])
     outcomes = [CountyOutcome(EAST, "东区", "rejected", findings=(explained,))]
     (stored,) = _finding_rows(DAILY, "2020-03-17", outcomes, []).to_dict("records")
-    assert _finding_entry(stored) == explained.to_dict()
+    assert _finding_of(stored) == explained
 
 
 def test_counties_are_checked_in_chunks_of_the_configured_size(landing, run):

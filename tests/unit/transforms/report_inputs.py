@@ -7,7 +7,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from transforms.check.outcomes import CountyOutcome, PeriodOutcomes
 from transforms.findings import Finding
+from transforms.ingest.readers import Signature
 from transforms.merge.daily import COUNTY_DAILY_COLUMNS
 from transforms.merge.quarterly import COUNTY_QUARTERLY_COLUMNS
 
@@ -104,21 +106,19 @@ EAST_SIGNATURE = {
 }
 
 
-def outcomes() -> list[dict]:
+def outcomes() -> PeriodOutcomes:
     def outcome(code, status, file_name, on_time, findings=(), signature=None):
-        return {
-            "county_code": code,
-            "county_name": NAMES[code],
-            "outcome": status,
-            "file_name": file_name,
-            "content_sha256": None if file_name is None else "ab" * 32,
-            "arrived_at": None if file_name is None else "2020-03-17T13:30:00+00:00",
-            "on_time": on_time,
-            "error_count": sum(f["severity"] == "error" for f in findings),
-            "warning_count": sum(f["severity"] == "warning" for f in findings),
-            "findings": list(findings),
-            "signature": signature,
-        }
+        return CountyOutcome(
+            county_code=code,
+            county_name=NAMES[code],
+            outcome=status,
+            file_name=file_name,
+            content_sha256=None if file_name is None else "ab" * 32,
+            arrived_at=None if file_name is None else "2020-03-17T13:30:00+00:00",
+            on_time=on_time,
+            findings=tuple(findings),
+            signature=None if signature is None else Signature(**signature),
+        )
 
     over_total = Finding.about_rows(
         "employees_on_site_not_above_total",
@@ -127,39 +127,28 @@ def outcomes() -> list[dict]:
         [2],
         ["在岗人数 260，职工总数 242"],
         file_name="990103.csv",
-    ).to_dict()
+    )
     stray = Finding(
         "file_name_not_a_county",
         "error",
         "文件未处理：990199是已撤销的区划代码，不是示例市的县（市、区）",
         file_name="990199_retired.csv",
-    ).to_dict()
-    explained = (
-        Finding.about_rows(
-            "capacity_pct_over_100",
-            "warning",
-            "产能恢复率超过100%",
-            [5],
-            ["120"],
-            "capacity_pct",
-            "990102.csv",
-        )
-        .explained_by([HOSTILE_EXPLANATION])
-        .to_dict()
     )
-    return [
+    explained = Finding.about_rows(
+        "capacity_pct_over_100",
+        "warning",
+        "产能恢复率超过100%",
+        [5],
+        ["120"],
+        "capacity_pct",
+        "990102.csv",
+    ).explained_by([HOSTILE_EXPLANATION])
+    counties = (
         outcome(EAST, "accepted", "990102.csv", False, [explained], EAST_SIGNATURE),
         outcome(WEST, "rejected", "990103.csv", True, [over_total]),
         outcome(NORTH, "missing", None, None),
-        {
-            "county_code": "------",
-            "county_name": "不属于任何县（市、区）的文件",
-            "outcome": "rejected",
-            "error_count": 1,
-            "warning_count": 0,
-            "findings": [stray],
-        },
-    ]
+    )
+    return PeriodOutcomes(counties, stray=(stray,))
 
 
 def difficulties() -> pd.DataFrame:
@@ -176,7 +165,7 @@ def difficulties() -> pd.DataFrame:
     )
 
 
-def completeness_log(history: pd.DataFrame, table_outcomes: list[dict]) -> pd.DataFrame:
+def completeness_log(history: pd.DataFrame, table_outcomes: PeriodOutcomes) -> pd.DataFrame:
     """The daily submissions log behind `history`: accepted before DAY, DAY as `outcomes`."""
     before = history["report_date"] < pd.Timestamp(DAY)
     earlier = history[before & (history["county_code"] != CITY)]
@@ -185,10 +174,9 @@ def completeness_log(history: pd.DataFrame, table_outcomes: list[dict]) -> pd.Da
         for d, c in zip(earlier["report_date"], earlier["county_code"], strict=True)
     ]
     rows += [
-        {"period": DAY.isoformat(), "county_code": o["county_code"], "outcome": o["outcome"]}
-        | {"on_time": o["on_time"]}
-        for o in table_outcomes
-        if o["county_code"] != "------"
+        {"period": DAY.isoformat(), "county_code": o.county_code, "outcome": o.outcome}
+        | {"on_time": o.on_time}
+        for o in table_outcomes.counties
     ]
     return pd.DataFrame(rows)
 

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.html_checks import PageParts, external_references
+from transforms.check.outcomes import CountyOutcome
 from transforms.findings import Finding
+from transforms.ingest.readers import Signature
 from transforms.publish.receipts import (
     ReceiptContext,
     daily_resubmit_by,
@@ -54,19 +56,17 @@ NOT_A_DATE = Finding.about_rows(
 
 def outcome(status="accepted", on_time=True, findings=(), signature=None, file_name="990103.xlsx"):
     received = status != "missing"
-    return {
-        "county_code": "990103",
-        "county_name": "西区",
-        "outcome": status,
-        "file_name": file_name if received else None,
-        "content_sha256": "ab" * 32 if received else None,
-        "arrived_at": "2020-03-17T10:05:00+00:00" if received else None,  # 18:05 in the city
-        "on_time": on_time if received else None,
-        "error_count": sum(f.severity == "error" for f in findings),
-        "warning_count": sum(f.severity == "warning" for f in findings),
-        "findings": [f.to_dict() for f in findings],
-        "signature": signature,
-    }
+    return CountyOutcome(
+        county_code="990103",
+        county_name="西区",
+        outcome=status,
+        file_name=file_name if received else None,
+        content_sha256="ab" * 32 if received else None,
+        arrived_at="2020-03-17T10:05:00+00:00" if received else None,  # 18:05 in the city
+        on_time=on_time if received else None,
+        findings=tuple(findings),
+        signature=None if signature is None else Signature(**signature),
+    )
 
 
 def facts(text: str) -> dict[str, str]:

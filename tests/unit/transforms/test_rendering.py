@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
 
 from tests.unit.transforms.report_inputs import FORMULA, MARKUP, outcomes
+from transforms.check.outcomes import PeriodOutcomes
 from transforms.findings import Finding
 from transforms.publish.rendering import (
     markdown_text,
@@ -47,7 +49,7 @@ def test_markdown_text_renders_as_exactly_its_characters(text):
     assert "&amp;#x202e;" in html or "#x202e" not in text
 
 
-def hostile_outcomes() -> list[dict]:
+def hostile_outcomes() -> PeriodOutcomes:
     finding = Finding.about_rows(
         "capacity_pct_over_100",
         "warning",
@@ -56,8 +58,10 @@ def hostile_outcomes() -> list[dict]:
         ["120"],
         file_name=f"990102{HOSTILE}{BIDI}.csv",
     ).explained_by([f"{HOSTILE}\n第二行{BIDI}"])
-    east, *rest = outcomes()
-    return [{**east, "file_name": finding.file_name, "findings": [finding.to_dict()]}, *rest]
+    given = outcomes()
+    east, *rest = given.counties
+    hostile = replace(east, file_name=finding.file_name, findings=(finding,))
+    return replace(given, counties=(hostile, *rest))
 
 
 def test_the_markdown_report_turns_no_county_text_into_markup():
@@ -68,7 +72,7 @@ def test_the_markdown_report_turns_no_county_text_into_markup():
     assert "<strong>已说明</strong>" in html and "<strong>粗" not in html
     assert not any(c in text for c in BIDI_CONTROLS)
     # the table keeps its seven columns on every row although the county text has pipes
-    assert html.count("<tr>") == 1 + len(outcomes())
+    assert html.count("<tr>") == 1 + len(outcomes().counties) + 1  # the files of no county
     assert all(row.count("<td>") == 7 for row in html.split("<tr>")[2:])
     # the county reads its own text, each character as written
     assert "[点此](http://evil.example)" in html and "第二行" in html

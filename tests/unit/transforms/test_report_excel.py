@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -115,11 +116,12 @@ def test_daily_notes_name_the_counties_not_counted_and_the_revision():
 
 
 def test_notes_name_the_counted_counties_whose_warnings_are_still_to_confirm():
-    east, *rest = outcomes()
-    (explained,) = east["findings"]
-    pending = {**explained, "explanations": [], "explained": False, "label": "警告"}
+    given = outcomes()
+    east, *rest = given.counties
+    (explained,) = east.findings
+    pending = replace(east, findings=(replace(explained, explanations=()),))
     content = daily_workbook(
-        CITY_NAME, DAY, daily_rows(), [{**east, "findings": [pending]}, *rest], difficulties()
+        CITY_NAME, DAY, daily_rows(), replace(given, counties=(pending, *rest)), difficulties()
     )
     sheet = load_workbook(io.BytesIO(content))["日报表"]
     notes = "".join(str(sheet.cell(r, 1).value) for r in range(10, 14))
