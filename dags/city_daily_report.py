@@ -34,7 +34,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
@@ -147,6 +146,12 @@ def city_daily_report():
             else []
         )
 
+    @task(map_index_template="{{ task.op_kwargs['request']['conf']['report_date'] }}")
+    def republish_resubmitted_date(request: dict):
+        from include import daily_pipeline
+
+        daily_pipeline.trigger_republish(request)
+
     report_date = data_date()
     found = discover_submissions(report_date)
     wait_for_county_files(report_date) >> found
@@ -157,12 +162,7 @@ def city_daily_report():
     resubmitted = find_resubmitted_dates(report_date)
     staged >> merged >> published >> resubmitted
     staged >> alert_missing_counties(report_date)
-    TriggerDagRunOperator.partial(
-        task_id="republish_resubmitted_date",
-        trigger_dag_id="city_daily_report",
-        logical_date=None,
-        skip_when_already_exists=True,
-    ).expand_kwargs(resubmitted)
+    republish_resubmitted_date.expand(request=resubmitted)
 
 
 city_daily_report()

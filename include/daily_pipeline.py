@@ -53,6 +53,8 @@ def _daily_deadline(city: CityConfig, period: str) -> datetime:
     return local_deadline(date.fromisoformat(period), city.schedule.daily_deadline, city.tz)
 
 
+DAG_ID = "city_daily_report"
+
 DAILY = submissions.SubmissionKind(
     name="daily",
     suite_file="daily_submission.json",
@@ -157,6 +159,28 @@ def publish_daily(run: RunContext, report_date: str) -> str:
         county_daily_table(report_date, run),
         submissions.period_outcomes(run, DAILY, report_date),
         submissions.load_suite(DAILY),
+    )
+
+
+def trigger_republish(request: dict) -> None:
+    """Create the run a look-back request asks for (no logical date; a run id that exists is
+    left alone), as TriggerDagRunOperator does in Airflow 3: by raising the Task SDK's
+    signal, which the task runner turns into the new run. The operator itself would cost
+    the DAG file a second of imports on every parse."""
+    from airflow.sdk.exceptions import DagRunTriggerException
+
+    raise DagRunTriggerException(
+        trigger_dag_id=DAG_ID,
+        dag_run_id=request["trigger_run_id"],
+        conf=request["conf"],
+        logical_date=None,
+        reset_dag_run=False,
+        skip_when_already_exists=True,
+        wait_for_completion=False,
+        allowed_states=["success"],
+        failed_states=["failed"],
+        poke_interval=60,
+        deferrable=False,
     )
 
 
