@@ -46,6 +46,13 @@ def plain_text(text: str) -> str:
     return _CONTROLS.sub("\ufffd", _LINE_BREAKS.sub(" ", text))
 
 
+def plain_texts(texts: pd.Series) -> pd.Series:
+    """`plain_text` of each text of a column, at once."""
+    texts = texts.astype("str").str.replace(_BIDI_CONTROLS, "", regex=True)
+    texts = texts.str.replace(_LINE_BREAKS, " ", regex=True)
+    return texts.str.replace(_CONTROLS, "\ufffd", regex=True)
+
+
 def markdown_text(text: object) -> str:
     """Text for a markdown line or table cell that renders as exactly its characters."""
     return _MARKDOWN_SYNTAX.sub(r"\\\1", plain_text("" if text is None else str(text)))

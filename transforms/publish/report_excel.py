@@ -15,6 +15,7 @@ Excel's quote prefix, so it stays inert even when a reader edits the cell.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -441,9 +442,13 @@ def _yi_yuan(value):
     return None if _is_null(value) else value / WAN_YUAN_PER_YI_YUAN
 
 
+# From the CJK radicals on, a character takes two columns.
+_WIDE_CHARACTER = re.compile("[\u2e80-\U0010ffff]")
+
+
 def _display_width(text: str) -> int:
     """Width in Excel character units: a CJK character takes two."""
-    return sum(2 if ord(character) > 0x2E7F else 1 for character in text)
+    return len(text) + len(_WIDE_CHARACTER.findall(text))
 
 
 def _lines_needed(text: str, width: float) -> int:

@@ -35,7 +35,7 @@ from transforms.publish.labels import (
     status_of,
     year_to_date_months,
 )
-from transforms.publish.rendering import NO_COUNTY_NAME, plain_text
+from transforms.publish.rendering import NO_COUNTY_NAME, plain_text, plain_texts
 from transforms.publish.report_excel import daily_report_title, quarterly_report_title
 
 # Rules that stop a file before the expectation suite can run on it.
@@ -241,7 +241,8 @@ def daily_report_html(
                 ("thermometer_shortage", "支", charts.ORANGE),
             )
         ],
-        difficulties=difficulties.to_dict("records"),
+        difficulty_count=len(difficulties),
+        difficulty_rows=_difficulty_rows(difficulties),
         grid=_completeness_grid(
             counties, completeness, [d.isoformat() for d in days], _describe_day
         ),
@@ -251,6 +252,52 @@ def daily_report_html(
         receipts=receipts,
         links=links,
     )
+
+
+def _difficulty_rows(difficulties: pd.DataFrame) -> markupsafe.Markup:
+    """The rows of the difficulties table, made a column at a time: a province's date lists
+    tens of thousands of enterprises, seconds for a template loop. Each cell shows what
+    `{{ value }}` would: the plain text, escaped; a dash for a missing count or text."""
+
+    def cells(column: str, kind: str = "text", missing: str | None = None) -> pd.Series:
+        values = difficulties[column]
+        if kind == "count":
+            shown = values.map(lambda v: show(v, "count"), na_action="ignore")
+        else:
+            shown = values.astype("str")
+        if missing is not None:
+            shown = shown.where(values.notna(), missing)
+        return _escaped(plain_texts(shown))
+
+    rows = (
+        '<tr><td class="name">'
+        + cells("county_name")
+        + "</td><td>"
+        + cells("enterprise_name")
+        + "</td><td>"
+        + cells("enterprise_id")
+        + '</td>\n<td class="num">'
+        + cells("mask_shortage", "count", "—")
+        + '</td><td class="num">'
+        + cells("thermometer_shortage", "count", "—")
+        + "</td>\n<td>"
+        + cells("difficulties", missing="—")
+        + "</td></tr>"
+    )
+    return markupsafe.Markup("".join(rows))
+
+
+def _escaped(texts: pd.Series) -> pd.Series:
+    """markupsafe.escape of each text (& first, then < > " ')."""
+    for character, entity in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&#34;"),
+        ("'", "&#39;"),
+    ):
+        texts = texts.str.replace(character, entity, regex=False)
+    return texts
 
 
 def _table_rows(table: pd.DataFrame, statuses: Sequence[str]) -> list[dict]:
