@@ -22,7 +22,9 @@ read and staged without their checks (untimed), so that stage, merge and publish
 timed on the whole date.
 
 For the largest scale run, the slowest step is run again under cProfile (the check step on
-one chunk) and its top functions by cumulative time are printed.
+one chunk) and its top functions by cumulative time are printed. Last, each DAG file's parse
+time: in a fresh process with `airflow.sdk` imported (untimed), the time to execute the
+file, the lowest of three processes, against the 0.3 s a file may take.
 """
 
 from __future__ import annotations
@@ -47,6 +49,16 @@ DEFAULT_FULL_CHECK_SECONDS = 600.0
 PROFILE_TOP = 8
 PROFILE_TOP_OWN = 5  # where the time is spent, below the chain of callers
 FIGURE_TOLERANCE = 1e-9
+DAG_PARSE_TARGET_SECONDS = 0.3
+DAG_PARSE_RUNS = 3
+_DAG_PARSE_PROBE = """
+import importlib.util, sys, time
+import airflow.sdk
+spec = importlib.util.spec_from_file_location("parsed_dag", sys.argv[1])
+started = time.perf_counter()
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print(time.perf_counter() - started)
+"""
 
 
 def _peak_rss_mb() -> float:
@@ -433,7 +445,36 @@ def main(argv: list[str] | None = None) -> int:
         "per date = the steps called directly (no Airflow), floor = bare pandas, same run"
     )
     print(report(results))
+    print(dag_parse_report(workdir))
     return 0
+
+
+def dag_parse_report(workdir: Path) -> str:
+    """One line per DAG file: its parse time after `airflow.sdk` is imported, and the target."""
+    # the city configured by default (Shaoguan): what a deployment's dag-processor parses with
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CITYSTATS_")}
+    environment.update(
+        AIRFLOW_HOME=str(workdir / "dag-parse"), AIRFLOW__CORE__LOAD_EXAMPLES="False"
+    )
+    lines = [f"DAG files, parse seconds after airflow.sdk (lowest of {DAG_PARSE_RUNS} processes):"]
+    for dag_file in sorted((REPO / "dags").glob("*.py")):
+        runs = [
+            float(
+                subprocess.run(
+                    [sys.executable, "-c", _DAG_PARSE_PROBE, str(dag_file)],
+                    env=environment,
+                    cwd=REPO,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout.split()[-1]
+            )
+            for _ in range(DAG_PARSE_RUNS)
+        ]
+        lines.append(
+            f"  {dag_file.name:<28} {min(runs):.2f}  (target {DAG_PARSE_TARGET_SECONDS:.2f})"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

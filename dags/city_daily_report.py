@@ -34,8 +34,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Param, dag, task
-from airflow.timetables.trigger import CronTriggerTimetable
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
 
 from include.alerts import TaskFailureNotifier
 from include.assets import DAILY_PUBLICATION
