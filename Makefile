@@ -34,11 +34,11 @@ help:
 	@echo "make compose-env                    write .env (secrets) for docker-compose.yml"
 
 # The venv is rebuilt whenever the lock file changes; the stamp keeps `make setup` idempotent.
+# Its bytecode is compiled once here: in a shell with PYTHONDONTWRITEBYTECODE, every process
+# would otherwise compile Airflow, GX and pandas from source (about 10 s each).
 $(VENV)/.installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
-	# Bytecode compiled once here: a shell with PYTHONDONTWRITEBYTECODE would otherwise compile
-	# Airflow, GX and pandas from source in every process (about 10 s each).
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
