@@ -37,20 +37,22 @@ from include.tables import (
     submissions_log,
 )
 from transforms.check.outcomes import PeriodOutcomes
+from transforms.merge.difficulties import difficulty_items
 from transforms.periods import (
     local_deadline,
     quarter_bounds,
     quarterly_deadline,
     quarters_of_year_through,
 )
-from transforms.publish import receipts, rendering, report_excel, report_html
+from transforms.publish import briefing, receipts, rendering, report_excel, report_html
 from transforms.publish.analyst_tables import table_parquet
-from transforms.publish.labels import chinese_date, chinese_quarter
+from transforms.publish.labels import chinese_date, chinese_quarter, status_of
 from transforms.publish.manifest import MANIFEST_NAME, manifest_json
 from transforms.publish.receipts import ReceiptContext
 from transforms.publish.report_html import FileLink, IndexEntry
 
 REPORT_PAGE, QUALITY_PAGE = "report.html", "data_quality.html"
+BRIEFING_NAME = "briefing.txt"
 TABLES_FOLDER, DICTIONARY_NAME, INDEX_NAME = "tables", "data-dictionary.md", "index.html"
 # The warehouse lock of index.html and tables/ (a period's is "publish:<kind>/<period>").
 PUBLISH_ROOT_LOCK = "publish:root"
@@ -58,6 +60,7 @@ RECEIPTS_FOLDER = "receipts"  # in each daily and quarterly period folder, two p
 # What each published file is, for the link lists; files are listed in this order.
 FILE_LABELS = {
     REPORT_PAGE: "报告",
+    BRIEFING_NAME: "简报（文本）",
     ".xlsx": "Excel 报表",
     QUALITY_PAGE: "数据质量",
     "county_daily.csv": "县区日表 CSV",
@@ -101,10 +104,24 @@ def publish_daily_report(
         )
         reported = warehouse.read_partition(connection, daily_submission_rows, {"report_date": day})
     difficulties = enterprise_difficulties(reported, city)
+    earlier = history[history["report_date"] < pd.Timestamp(day)]
+    previous = (
+        earlier[earlier["report_date"] == earlier["report_date"].max()] if len(earlier) else None
+    )
+    on_time = outcomes.on_time_by_county
+    statuses = {
+        code: status_of(status, on_time.get(code))
+        for code, status in zip(table["county_code"], table["status"], strict=True)
+    }
+    summary = briefing.daily_briefing(day, table, previous, statuses, difficulty_items(reported))
+    rankings = briefing.daily_rankings(table, previous, statuses)
     workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
     title = f"{city.name}复工复产日报 {chinese_date(day)}"
     files = {
-        workbook_name: report_excel.daily_workbook(city.name, day, table, outcomes, difficulties),
+        workbook_name: report_excel.daily_workbook(
+            city.name, day, table, outcomes, difficulties, summary
+        ),
+        BRIEFING_NAME: (summary.text + "\n").encode("utf-8"),
         "county_daily.csv": rendering.table_csv(table),
         "difficulties.csv": rendering.table_csv(difficulties),
         "validation_report.json": rendering.validation_report_json(report_date, outcomes),
@@ -130,10 +147,16 @@ def publish_daily_report(
         difficulties,
         _period_links(files),
         receipt_links,
+        summary,
+        rankings,
     )
     files.update(receipt_files)
     rows = {
-        workbook_name: {"日报表": len(table), "企业反映困难": len(difficulties)},
+        workbook_name: {
+            "简报": len(summary.clauses),
+            "日报表": len(table),
+            "企业反映困难": len(difficulties),
+        },
         "county_daily.csv": len(table),
         "difficulties.csv": len(difficulties),
     }

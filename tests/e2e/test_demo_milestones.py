@@ -3,7 +3,9 @@ all 50 key enterprises resumed on 2020-03-17 (not before), all 473 on 2020-03-26
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -51,6 +53,13 @@ def test_all_key_enterprises_resumed_on_17_march_and_not_before(demo_dag):
     before, on = city_row(demo_dag, "2020-03-16"), city_row(demo_dag, "2020-03-17")
     assert (on["key_resumed"], on["key_in_scope"]) == (50, 50)
     assert before["key_resumed"] < 50 and before["key_in_scope"] == 50
+    assert "50家重点企业全部复工" in briefing("2020-03-17")
+    assert f"50家重点企业已复工{before['key_resumed']}家" in briefing("2020-03-16")
+
+
+def briefing(day: str) -> str:
+    folder = Path(os.environ["CITYSTATS_PUBLISH"]) / "daily" / day
+    return (folder / "briefing.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.airflow

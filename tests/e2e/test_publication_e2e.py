@@ -158,7 +158,7 @@ def test_quarterly_excel_city_row_is_county_quarterly(published):
 
 def test_county_text_that_looks_like_a_formula_is_inert_in_csv_excel_and_html(published):
     folder = published / "daily/2020-03-17"
-    rows = list(csv.DictReader(io.StringIO((folder / "difficulties.csv").read_text("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO((folder / "difficulties.csv").read_text("utf-8-sig"))))
     assert [r["difficulties"] for r in rows if r["difficulties"]] == ["'" + FORMULA, MARKUP]
     sheet = load_workbook(folder / WORKBOOK)["企业反映困难"]
     cell = sheet["G5"]

@@ -71,14 +71,16 @@ def spreadsheet_text(text: object) -> object:
 
 
 def table_csv(frame: pd.DataFrame) -> bytes:
-    """A published table as UTF-8 CSV: ISO dates, full-precision rates, empty for null."""
+    """A published table as UTF-8 CSV with a byte-order mark (Excel on Chinese Windows reads
+    a CSV without one as GBK and garbles every name; pandas, DuckDB and R skip it): ISO
+    dates, full-precision rates, empty for null."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d")
         elif out[column].dtype == "str" or out[column].dtype == object:
             out[column] = out[column].map(spreadsheet_text)
-    return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return out.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 
 
 # The validation report's entry for the files of a period that belong to no county.

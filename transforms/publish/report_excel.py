@@ -25,6 +25,7 @@ import xlsxwriter
 
 from transforms.check.outcomes import PeriodOutcomes
 from transforms.merge.daily import ACCEPTED, COUNTY_DAILY_COLUMNS, MISSING, REJECTED
+from transforms.publish.briefing import Briefing
 from transforms.publish.labels import (
     CITY_TOTAL_LABEL,
     LATE,
@@ -75,6 +76,7 @@ class OfficialSheet:
     footer: str
 
 
+BRIEFING_COLUMNS = [SheetColumn("序号", INDEX, 5), SheetColumn("简报", COUNTY_TEXT, 100)]
 DAILY_COLUMNS = [
     SheetColumn("序号", INDEX, 5),
     SheetColumn("县（市、区）", TEXT, 15),
@@ -136,10 +138,12 @@ def daily_workbook(
     table: pd.DataFrame,
     outcomes: PeriodOutcomes,
     difficulties: pd.DataFrame,
+    briefing: Briefing,
 ) -> bytes:
-    """The daily report: sheet 日报表 from `county_daily` (counties in order, then the city
-    row), sheet 企业反映困难 from the enterprises' own rows (`difficulties`: county_name,
-    enterprise_name, enterprise_id, mask_shortage, thermometer_shortage, difficulties)."""
+    """The daily report: sheet 简报 (the briefing, a clause a row), sheet 日报表 from
+    `county_daily` (counties in order, then the city row), sheet 企业反映困难 from the
+    enterprises' own rows (`difficulties`: county_name, enterprise_name, enterprise_id,
+    mask_shortage, thermometer_shortage, difficulties)."""
     title = daily_report_title(city_name)
     revision = int(table["revision"].max())
     on_time = outcomes.on_time_by_county
@@ -202,7 +206,18 @@ def daily_workbook(
         ],
         footer=f"{city_name}企业反映困难　{date_text}　{revision_label(revision)}",
     )
-    return _workbook(title, report_date, [report, difficulty_sheet])
+    briefing_sheet = OfficialSheet(
+        name="简报",
+        title=f"{city_name}企业复工复产情况简报",
+        subtitle=f"数据日期：{date_text}　　{revision_label(revision)}",
+        columns=BRIEFING_COLUMNS,
+        rows=[[number, clause] for number, clause in enumerate(briefing.clauses, start=1)],
+        total_rows=frozenset(),
+        notes=["注：简报由本期日报表数据生成，各项数字与日报表一致。"],
+        footer=f"{city_name}复工复产简报　{date_text}　{revision_label(revision)}",
+    )
+    # The briefing is the first sheet; the workbook still opens on the official 日报表.
+    return _workbook(title, report_date, [briefing_sheet, report, difficulty_sheet], opens_on=1)
 
 
 def quarterly_workbook(
@@ -306,7 +321,9 @@ def _warning_note(names: dict[str, str], outcomes: PeriodOutcomes) -> str:
     return "；".join(parts) + "（警告及说明见校验报告）。" if parts else ""
 
 
-def _workbook(title: str, data_day: date, sheets: Sequence[OfficialSheet]) -> bytes:
+def _workbook(
+    title: str, data_day: date, sheets: Sequence[OfficialSheet], opens_on: int = 0
+) -> bytes:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         buffer,
@@ -322,8 +339,11 @@ def _workbook(title: str, data_day: date, sheets: Sequence[OfficialSheet]) -> by
     created = datetime.combine(data_day, time(0))
     workbook.set_properties({"title": title, "created": created})
     formats = _formats(workbook)
-    for sheet in sheets:
-        _write_sheet(workbook.add_worksheet(sheet.name), sheet, formats)
+    for number, sheet in enumerate(sheets):
+        worksheet = workbook.add_worksheet(sheet.name)
+        _write_sheet(worksheet, sheet, formats)
+        if number == opens_on:
+            worksheet.activate()
     workbook.close()
     return buffer.getvalue()
 

@@ -23,6 +23,7 @@ from transforms.check.outcomes import CountyOutcome, PeriodOutcomes
 from transforms.findings import SEVERITY_LABELS
 from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
 from transforms.publish import charts
+from transforms.publish.briefing import Briefing
 from transforms.publish.labels import (
     CITY_TOTAL_LABEL,
     COLUMN_LABELS,
@@ -188,13 +189,15 @@ def daily_report_html(
     difficulties: pd.DataFrame,
     links: Sequence[FileLink],
     receipts: Mapping[str, Sequence[FileLink]],
+    briefing: Briefing,
+    rankings: pd.DataFrame,
 ) -> bytes:
-    """The daily report. `table`: the date's `county_daily` rows (counties in order, the city
-    row last); `history`: `county_daily` rows of the `TREND_DAYS` dates up to this one;
-    `completeness`: the daily `submissions_log` rows (period, county_code, outcome, on_time)
-    of those dates;
-    `difficulties`: the enterprises that raised a difficulty or a shortage; `receipts`: each
-    county's receipts (county code -> links)."""
+    """The daily report, its briefing first. `table`: the date's `county_daily` rows
+    (counties in order, the city row last); `history`: `county_daily` rows of the
+    `TREND_DAYS` dates up to this one; `completeness`: the daily `submissions_log` rows
+    (period, county_code, outcome, on_time) of those dates; `difficulties`: the enterprises
+    that raised a difficulty or a shortage; `receipts`: each county's receipts (county code
+    -> links); `rankings`: `briefing.daily_rankings`."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = outcomes.on_time_by_county
@@ -208,6 +211,13 @@ def daily_report_html(
         subheading=f"数据日期 {chinese_date(report_date)} · "
         f"{revision_label(int(table['revision'].max()))}",
         city=city,
+        briefing=briefing.text,
+        rankings=_ranking_rows(rankings),
+        unranked=[
+            name
+            for name, status in zip(counties["county_name"], statuses[:-1], strict=True)
+            if status not in (ACCEPTED, LATE)
+        ],
         headline=_headline(counted, counties, statuses),
         columns=DAILY_TABLE,
         rows=_table_rows(table, statuses),
@@ -252,6 +262,25 @@ def daily_report_html(
         receipts=receipts,
         links=links,
     )
+
+
+def _ranking_rows(rankings: pd.DataFrame) -> list[dict]:
+    """Each ranked county: rank, name, rate, and its change in 百分点 (signed, or a dash)."""
+    return [
+        {
+            "rank": rank,
+            "name": name,
+            "rate": show(rate, "rate"),
+            "change": "—" if _missing(change) else f"{change:+.1f}",
+        }
+        for rank, name, rate, change in zip(
+            rankings["rank"],
+            rankings["county_name"],
+            rankings["resumption_rate"],
+            rankings["change_points"].astype(object).where(rankings["change_points"].notna()),
+            strict=True,
+        )
+    ]
 
 
 def _difficulty_rows(difficulties: pd.DataFrame) -> markupsafe.Markup:

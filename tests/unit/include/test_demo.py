@@ -33,6 +33,7 @@ from include.demo.submissions import (
     plan_daily_submissions,
     plan_submissions,
 )
+from transforms.merge.difficulties import difficulty_items, kind_counts
 from transforms.schema import DATE, EXPLANATION, EXPLANATION_HEADERS, Column
 
 IN_SCOPE = 473
@@ -454,3 +455,11 @@ def test_the_unknown_column_is_one_no_reader_alias_takes(dataset, submissions):
     assert CONTACT_COLUMN in submission.columns
     assert CONTACT_COLUMN.chinese not in EXPLANATION_HEADERS
     assert submission.table[CONTACT_COLUMN.name].notna().any()
+
+
+def test_the_february_difficulties_lead_with_masks_and_thermometers(dataset):
+    # the bureau's letter: "主要反映为口罩、测温枪等防控物资紧缺"
+    daily = dataset.daily
+    february = daily[pd.to_datetime(daily["report_date"]).dt.month == 2]
+    leading = kind_counts(difficulty_items(february)).head(2)
+    assert list(leading["name"]) == ["口罩", "测温枪"]

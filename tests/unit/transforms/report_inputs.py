@@ -12,6 +12,7 @@ from transforms.findings import Finding
 from transforms.ingest.readers import Signature
 from transforms.merge.daily import COUNTY_DAILY_COLUMNS
 from transforms.merge.quarterly import COUNTY_QUARTERLY_COLUMNS
+from transforms.publish.briefing import Briefing
 
 CITY_NAME = "示例市"
 EAST, WEST, NORTH, CITY = "990102", "990103", "990104", "990100"
@@ -226,3 +227,7 @@ def quarterly_table(quarter: str = "2020Q2") -> pd.DataFrame:
         dtype = "Int64" if column == "enterprises_reported" else "Float64"
         frame[column] = pd.array(frame[column], dtype=dtype)
     return frame
+
+
+# What the briefing of DAY says (its wording is tested in test_briefing.py).
+BRIEFING = Briefing(("截至3月17日，全市70家规上工业企业已复工30家，复工率42.9%", "未报送：北区"))

@@ -103,3 +103,11 @@ def test_csv_text_is_plain_and_never_a_formula():
     frame = pd.DataFrame({"difficulties": [FORMULA, f"缺{BIDI}口罩\n和\x07测温枪", "\t=1+1", None]})
     back = pd.read_csv(io.BytesIO(table_csv(frame)), keep_default_na=False)["difficulties"]
     assert list(back) == ["'" + FORMULA, "缺abcd口罩 和\ufffd测温枪", " =1+1", ""]
+
+
+def test_a_published_csv_opens_in_chinese_excel_and_reads_the_same_in_pandas():
+    content = table_csv(pd.DataFrame({"county_name": ["浈江区"], "resumption_rate": [0.5]}))
+    assert content.startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8, not GBK
+    back = pd.read_csv(io.BytesIO(content))
+    assert list(back.columns) == ["county_name", "resumption_rate"]
+    assert back.loc[0, "county_name"] == "浈江区"

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.unit.transforms.report_inputs import (
+    BRIEFING,
     CITY,
     CITY_NAME,
     DAY,
@@ -51,7 +52,9 @@ def headers(sheet) -> list[str]:
 
 
 def open_daily(revision: int = 1):
-    content = daily_workbook(CITY_NAME, DAY, daily_rows(revision), outcomes(), difficulties())
+    content = daily_workbook(
+        CITY_NAME, DAY, daily_rows(revision), outcomes(), difficulties(), BRIEFING
+    )
     return load_workbook(io.BytesIO(content))
 
 
@@ -121,7 +124,12 @@ def test_notes_name_the_counted_counties_whose_warnings_are_still_to_confirm():
     (explained,) = east.findings
     pending = replace(east, findings=(replace(explained, explanations=()),))
     content = daily_workbook(
-        CITY_NAME, DAY, daily_rows(), replace(given, counties=(pending, *rest)), difficulties()
+        CITY_NAME,
+        DAY,
+        daily_rows(),
+        replace(given, counties=(pending, *rest)),
+        difficulties(),
+        BRIEFING,
     )
     sheet = load_workbook(io.BytesIO(content))["日报表"]
     notes = "".join(str(sheet.cell(r, 1).value) for r in range(10, 14))
@@ -133,7 +141,7 @@ def test_county_text_keeps_no_control_or_bidi_character_in_a_cell():
         enterprise_name=["东区\u202e钢铁\u202c有限公司", "东区\x07陶瓷厂"],
         difficulties=["缺口罩\n缺测温枪", "=1+1\u2066"],
     )
-    content = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), text)
+    content = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), text, BRIEFING)
     sheet = load_workbook(io.BytesIO(content))["企业反映困难"]
     assert [sheet["C5"].value, sheet["C6"].value] == ["东区钢铁有限公司", "东区\ufffd陶瓷厂"]
     assert sheet["G5"].value == "缺口罩 缺测温枪"
@@ -150,8 +158,8 @@ def test_difficulty_text_that_looks_like_a_formula_stays_text():
 
 
 def test_daily_workbook_is_the_same_bytes_for_the_same_data():
-    first = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), difficulties())
-    again = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), difficulties())
+    first = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING)
+    again = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING)
     assert first == again
     created = load_workbook(io.BytesIO(first)).properties.created
     assert created.date() == DAY

@@ -11,6 +11,7 @@ import pytest
 
 from tests.html_checks import PageParts, external_references
 from tests.unit.transforms.report_inputs import (
+    BRIEFING,
     CITY_NAME,
     DAY,
     EAST,
@@ -27,6 +28,7 @@ from tests.unit.transforms.report_inputs import (
     outcomes,
     quarterly_table,
 )
+from transforms.publish.briefing import daily_rankings
 from transforms.publish.report_html import (
     FileLink,
     IndexEntry,
@@ -58,6 +60,8 @@ def daily_page() -> str:
         difficulties(),
         LINKS,
         RECEIPTS,
+        BRIEFING,
+        daily_rankings(daily_table(), None, {EAST: "late", WEST: "rejected", NORTH: "missing"}),
     ).decode("utf-8")
 
 
