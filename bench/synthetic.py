@@ -122,6 +122,8 @@ def generate(scale: Scale, root: Path, seed: int = DEFAULT_SEED, dates: int = 1)
             "industry_code": rng.choice(INDUSTRIES, size=count),
             "in_scope_from": IN_SCOPE_FROM,
             "in_scope_to": "",
+            "grid_officer": "",
+            "grid_officer_phone": "",
         }
     )
     assert list(registry.columns) == column_names(REGISTRY_COLUMNS)

@@ -86,6 +86,9 @@ REGISTRY_COLUMNS: tuple[Column, ...] = (
     Column("industry_code", "行业代码", "str"),
     Column("in_scope_from", "纳入规上日期", DATE),
     Column("in_scope_to", "退出规上日期", DATE, required=False),
+    # the grid officer (网格员) who follows a key enterprise under the "1+10" mechanism
+    Column("grid_officer", "网格员", "str", required=False),
+    Column("grid_officer_phone", "网格员联系电话", "str", required=False),
 )
 
 # A county's note on a row (上报说明), e.g. why a value that raised a warning is right. It is

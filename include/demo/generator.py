@@ -404,8 +404,27 @@ def _registry_frame(enterprises: pd.DataFrame, seed: int) -> pd.DataFrame:
         in_scope_to[position] = pd.Timestamp("2019-12-31")
     for position in out_of_scope[LEFT_SCOPE_BEFORE_2020:]:
         in_scope_from[position] = pd.Timestamp("2020-07-01")
-    registry = enterprises.assign(in_scope_from=in_scope_from, in_scope_to=in_scope_to)
+    registry = enterprises.assign(
+        in_scope_from=in_scope_from, in_scope_to=in_scope_to, **_grid_officers(enterprises, rng)
+    )
     return _canonical(registry, REGISTRY_COLUMNS)
+
+
+# Grid officers (网格员) of the city's bureau, each following a few key enterprises.
+GRID_OFFICER_SURNAMES = "王李张刘陈杨黄赵吴周"
+GRID_OFFICER_GIVEN_NAMES = ("志强", "秀英", "建华", "晓明", "丽娟", "海燕", "国平", "文静")
+
+
+def _grid_officers(enterprises: pd.DataFrame, rng) -> dict[str, list]:
+    """A 网格员 and a mobile number for each key enterprise; none for the others."""
+    officers, phones = [None] * len(enterprises), [None] * len(enterprises)
+    for number, position in enumerate(np.flatnonzero(enterprises["key_enterprise"].to_numpy())):
+        officer = number // 5  # five enterprises each
+        surname = GRID_OFFICER_SURNAMES[officer % len(GRID_OFFICER_SURNAMES)]
+        given = GRID_OFFICER_GIVEN_NAMES[officer % len(GRID_OFFICER_GIVEN_NAMES)]
+        officers[position] = surname + given
+        phones[position] = f"1380751{int(rng.integers(0, 10_000)):04d}"
+    return {"grid_officer": officers, "grid_officer_phone": phones}
 
 
 def _resumption_dates(in_scope: pd.DataFrame, seed: int) -> np.ndarray:

@@ -107,6 +107,8 @@ def registry_csv(registry: pd.DataFrame) -> bytes:
                 record.industry_code,
                 record.in_scope_from.date().isoformat(),
                 "" if pd.isna(record.in_scope_to) else record.in_scope_to.date().isoformat(),
+                "" if pd.isna(record.grid_officer) else record.grid_officer,
+                "" if pd.isna(record.grid_officer_phone) else record.grid_officer_phone,
             ]
         )
     return buffer.getvalue().encode("utf-8")

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
+from sqlalchemy import func, select
 
 from include import submissions, warehouse
 from include.config import CityConfig, Settings
@@ -31,6 +32,7 @@ from include.publish.data_dictionary import (
 )
 from include.tables import (
     county_daily,
+    county_quarterly,
     daily_submission_rows,
     metadata,
     publications,
@@ -38,6 +40,7 @@ from include.tables import (
 )
 from transforms.check.outcomes import PeriodOutcomes
 from transforms.merge.difficulties import difficulty_items
+from transforms.merge.ledger import key_enterprise_ledger
 from transforms.periods import (
     local_deadline,
     quarter_bounds,
@@ -53,6 +56,7 @@ from transforms.publish.report_html import FileLink, IndexEntry
 
 REPORT_PAGE, QUALITY_PAGE = "report.html", "data_quality.html"
 BRIEFING_NAME = "briefing.txt"
+LEDGER_NAME = "key_enterprises.csv"
 TABLES_FOLDER, DICTIONARY_NAME, INDEX_NAME = "tables", "data-dictionary.md", "index.html"
 # The warehouse lock of index.html and tables/ (a period's is "publish:<kind>/<period>").
 PUBLISH_ROOT_LOCK = "publish:root"
@@ -65,6 +69,7 @@ FILE_LABELS = {
     QUALITY_PAGE: "数据质量",
     "county_daily.csv": "县区日表 CSV",
     "difficulties.csv": "企业困难 CSV",
+    LEDGER_NAME: "重点企业台账 CSV",
     "county_quarterly.csv": "县区季表 CSV",
     "county_quarter_daily_summary.csv": "日报季度汇总 CSV",
     "validation_report.md": "校验报告",
@@ -108,19 +113,17 @@ def publish_daily_report(
     previous = (
         earlier[earlier["report_date"] == earlier["report_date"].max()] if len(earlier) else None
     )
-    on_time = outcomes.on_time_by_county
-    statuses = {
-        code: status_of(status, on_time.get(code))
-        for code, status in zip(table["county_code"], table["status"], strict=True)
-    }
+    statuses = _statuses(table, outcomes)
     summary = briefing.daily_briefing(day, table, previous, statuses, difficulty_items(reported))
+    ledger = _key_enterprise_ledger(run, day, reported)
     rankings = briefing.daily_rankings(table, previous, statuses)
     workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
     title = f"{city.name}复工复产日报 {chinese_date(day)}"
     files = {
         workbook_name: report_excel.daily_workbook(
-            city.name, day, table, outcomes, difficulties, summary
+            city.name, day, table, outcomes, difficulties, summary, ledger
         ),
+        LEDGER_NAME: rendering.table_csv(ledger),
         BRIEFING_NAME: (summary.text + "\n").encode("utf-8"),
         "county_daily.csv": rendering.table_csv(table),
         "difficulties.csv": rendering.table_csv(difficulties),
@@ -149,6 +152,7 @@ def publish_daily_report(
         receipt_links,
         summary,
         rankings,
+        ledger,
     )
     files.update(receipt_files)
     rows = {
@@ -156,12 +160,41 @@ def publish_daily_report(
             "简报": len(summary.clauses),
             "日报表": len(table),
             "企业反映困难": len(difficulties),
+            "重点企业台账": len(ledger),
         },
+        LEDGER_NAME: len(ledger),
         "county_daily.csv": len(table),
         "difficulties.csv": len(difficulties),
     }
     revision = int(table["revision"].max())
     return _publish(run, "daily", report_date, files, rows, revision, *_sources(outcomes))
+
+
+def _key_enterprise_ledger(run: RunContext, day: date, reported: pd.DataFrame) -> pd.DataFrame:
+    """The date's key-enterprise ledger, with each key enterprise's latest accepted row up to
+    the date read from the warehouse."""
+    registry = submissions.load_registry(run.settings)
+    keys = registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
+    rows = daily_submission_rows.c
+    with run.engine.connect() as connection:
+        last = connection.execute(
+            select(rows.enterprise_id, func.max(rows.report_date))
+            .where(rows.report_date <= day, rows.enterprise_id.in_(list(keys)))
+            .group_by(rows.enterprise_id)
+        ).all()
+    counties = [(c.code, c.name) for c in run.city.counties]
+    return key_enterprise_ledger(
+        day, registry, counties, reported, {enterprise: pd.Timestamp(on) for enterprise, on in last}
+    )
+
+
+def _statuses(table: pd.DataFrame, outcomes: PeriodOutcomes) -> dict[str, str]:
+    """county code → accepted, late, rejected or missing, as the period's reports show it."""
+    on_time = outcomes.on_time_by_county
+    return {
+        code: status_of(status, on_time.get(code))
+        for code, status in zip(table["county_code"], table["status"], strict=True)
+    }
 
 
 def enterprise_difficulties(reported: pd.DataFrame, city: CityConfig) -> pd.DataFrame:
@@ -183,15 +216,26 @@ def publish_quarterly_report(
 ) -> str:
     """Publish <publish>/quarterly/<quarter>/ from the quarter's `county_quarterly` rows."""
     city = run.city
+    year_so_far = quarters_of_year_through(quarter)
     with run.engine.connect() as connection:
         log = warehouse.read_partition(connection, submissions_log, {"kind": "quarterly"})
-    log = log[log["period"].isin(quarters_of_year_through(quarter))]
+        previous = (
+            warehouse.read_partition(
+                connection, county_quarterly, {"report_quarter": year_so_far[-2]}
+            )
+            if len(year_so_far) > 1
+            else None
+        )
+    log = log[log["period"].isin(year_so_far)]
+    statuses = _statuses(table, outcomes)
+    summary = briefing.quarterly_briefing(quarter, table, previous, statuses)
     workbook_name = f"{report_excel.quarterly_report_title(city.name)}_{quarter}.xlsx"
     title = f"{city.name}规上工业产值季报 {chinese_quarter(quarter)}"
     files = {
         workbook_name: report_excel.quarterly_workbook(
-            city.name, quarter, quarter_bounds(quarter)[1], table, outcomes
+            city.name, quarter, quarter_bounds(quarter)[1], table, outcomes, summary
         ),
+        BRIEFING_NAME: (summary.text + "\n").encode("utf-8"),
         "county_quarterly.csv": rendering.table_csv(table),
         "validation_report.json": rendering.validation_report_json(quarter, outcomes),
         "validation_report.md": rendering.validation_report_markdown(
@@ -207,10 +251,21 @@ def publish_quarterly_report(
     }
     receipt_files, receipt_links = _receipts(city, "quarterly", quarter, outcomes)
     files[REPORT_PAGE] = report_html.quarterly_report_html(
-        city.name, quarter, table, outcomes, log, _period_links(files), receipt_links
+        city.name,
+        quarter,
+        table,
+        outcomes,
+        log,
+        _period_links(files),
+        receipt_links,
+        summary,
+        briefing.quarterly_rankings(table, statuses),
     )
     files.update(receipt_files)
-    rows = {workbook_name: {"产值统计表": len(table)}, "county_quarterly.csv": len(table)}
+    rows = {
+        workbook_name: {"简报": len(summary.clauses), "产值统计表": len(table)},
+        "county_quarterly.csv": len(table),
+    }
     revision = int(table["revision"].max())
     return _publish(run, "quarterly", quarter, files, rows, revision, *_sources(outcomes))
 

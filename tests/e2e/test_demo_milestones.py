@@ -7,6 +7,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from include.config import load_city_config
@@ -55,11 +56,18 @@ def test_all_key_enterprises_resumed_on_17_march_and_not_before(demo_dag):
     assert before["key_resumed"] < 50 and before["key_in_scope"] == 50
     assert "50家重点企业全部复工" in briefing("2020-03-17")
     assert f"50家重点企业已复工{before['key_resumed']}家" in briefing("2020-03-16")
+    ledger = pd.read_csv(published("2020-03-16") / "key_enterprises.csv", dtype=str)
+    left = 50 - before["key_resumed"]
+    assert len(ledger) == 50
+    assert list(ledger["resumed"]) == ["False"] * left + ["True"] * (50 - left)
+
+
+def published(day: str) -> Path:
+    return Path(os.environ["CITYSTATS_PUBLISH"]) / "daily" / day
 
 
 def briefing(day: str) -> str:
-    folder = Path(os.environ["CITYSTATS_PUBLISH"]) / "daily" / day
-    return (folder / "briefing.txt").read_text(encoding="utf-8")
+    return (published(day) / "briefing.txt").read_text(encoding="utf-8")
 
 
 @pytest.mark.airflow

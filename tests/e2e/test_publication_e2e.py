@@ -230,7 +230,8 @@ def test_manifest_hashes_every_file_and_names_every_source(published):
     assert east["arrived_at"] == "2020-03-17T10:00:00+00:00"  # 18:00 in the city
     assert daily["ignored_files"] == ["990199_retired.csv"]
     workbook = next(f for f in daily["files"] if f["path"] == WORKBOOK)
-    assert workbook["sheet_rows"] == {"日报表": 4, "企业反映困难": 3}  # E1, E2, W1
+    # the briefing's clauses, counties + city, E1 E2 W1, the tiny city's two key enterprises
+    assert workbook["sheet_rows"] == {"简报": 6, "日报表": 4, "企业反映困难": 3, "重点企业台账": 2}
 
 
 def test_analyst_tables_hold_the_full_history_with_the_declared_schema(published):

@@ -51,6 +51,7 @@ INDEX, TEXT, COUNTY_TEXT, COUNT, RATE, YI_YUAN, GROWTH = (
 NUMBER_FORMATS = {COUNT: "#,##0", RATE: "0.0%", YI_YUAN: "#,##0.00", GROWTH: "0.0"}
 WAN_YUAN_PER_YI_YUAN = 10_000
 EMPTY_CELL = "—"
+RESUMED_LABELS = {True: "已复工", False: "未复工", None: "未报送"}
 BODY_FONT, TITLE_FONT = "宋体", "黑体"
 A4 = 9
 TITLE_ROW, SUBTITLE_ROW, GROUP_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3, 4
@@ -107,6 +108,20 @@ DIFFICULTY_COLUMNS = [
     SheetColumn("测温枪缺口\n（支）", COUNT, 10),
     SheetColumn("存在困难", COUNTY_TEXT, 48),
 ]
+LEDGER_SHEET_COLUMNS = [
+    SheetColumn("序号", INDEX, 5),
+    SheetColumn("县（市、区）", TEXT, 12),
+    SheetColumn("企业名称", COUNTY_TEXT, 28),
+    SheetColumn("网格员", COUNTY_TEXT, 9),
+    SheetColumn("联系电话", COUNTY_TEXT, 13),
+    SheetColumn("是否复工", TEXT, 8),
+    SheetColumn("复工日期", TEXT, 11),
+    SheetColumn("在岗人数", COUNT, 9),
+    SheetColumn("职工总数", COUNT, 9),
+    SheetColumn("产能恢复率", RATE, 9),
+    SheetColumn("存在困难", COUNTY_TEXT, 30),
+    SheetColumn("距上次报送\n（天）", COUNT, 9),
+]
 # county_quarterly value columns in sheet order, with how each is shown.
 QUARTERLY_VALUE_COLUMNS = [
     ("output_value", YI_YUAN),
@@ -139,11 +154,13 @@ def daily_workbook(
     outcomes: PeriodOutcomes,
     difficulties: pd.DataFrame,
     briefing: Briefing,
+    ledger: pd.DataFrame,
 ) -> bytes:
     """The daily report: sheet 简报 (the briefing, a clause a row), sheet 日报表 from
     `county_daily` (counties in order, then the city row), sheet 企业反映困难 from the
     enterprises' own rows (`difficulties`: county_name, enterprise_name, enterprise_id,
-    mask_shortage, thermometer_shortage, difficulties)."""
+    mask_shortage, thermometer_shortage, difficulties), sheet 重点企业台账 from `ledger`
+    (`transforms.merge.ledger`)."""
     title = daily_report_title(city_name)
     revision = int(table["revision"].max())
     on_time = outcomes.on_time_by_county
@@ -216,12 +233,47 @@ def daily_workbook(
         notes=["注：简报由本期日报表数据生成，各项数字与日报表一致。"],
         footer=f"{city_name}复工复产简报　{date_text}　{revision_label(revision)}",
     )
+    ledger_sheet = OfficialSheet(
+        name="重点企业台账",
+        title=f"{city_name}重点企业复工复产台账",
+        subtitle=f"数据日期：{date_text}　　{revision_label(revision)}",
+        columns=LEDGER_SHEET_COLUMNS,
+        rows=[
+            [
+                number,
+                r["county_name"],
+                r["enterprise_name"],
+                r["grid_officer"],
+                r["grid_officer_phone"],
+                RESUMED_LABELS.get(None if _is_null(r["resumed"]) else bool(r["resumed"])),
+                None if _is_null(r["resumed_on"]) else r["resumed_on"].date().isoformat(),
+                r["employees_on_site"],
+                r["employees_total"],
+                None if _is_null(r["capacity_pct"]) else r["capacity_pct"] / 100,
+                r["difficulties"],
+                r["days_since_reported"],
+            ]
+            for number, r in enumerate(ledger.to_dict("records"), start=1)
+        ],
+        total_rows=frozenset(),
+        notes=[
+            "注：列出本日在库的全部重点企业，未复工的在前；“未报送”为所在县（市、区）当日"
+            "未报送、被退回或文件中没有该企业；距上次报送为距该企业最近一次被接收的报送的天数。"
+        ],
+        footer=f"{city_name}重点企业台账　{date_text}　{revision_label(revision)}",
+    )
     # The briefing is the first sheet; the workbook still opens on the official 日报表.
-    return _workbook(title, report_date, [briefing_sheet, report, difficulty_sheet], opens_on=1)
+    sheets = [briefing_sheet, report, difficulty_sheet, ledger_sheet]
+    return _workbook(title, report_date, sheets, opens_on=1)
 
 
 def quarterly_workbook(
-    city_name: str, quarter: str, quarter_end: date, table: pd.DataFrame, outcomes: PeriodOutcomes
+    city_name: str,
+    quarter: str,
+    quarter_end: date,
+    table: pd.DataFrame,
+    outcomes: PeriodOutcomes,
+    briefing: Briefing,
 ) -> bytes:
     """规上工业产值统计表 from `county_quarterly` (counties in order, then the city row),
     values in 亿元 and growth in percent, as the city publishes them."""
@@ -279,7 +331,17 @@ def quarterly_workbook(
         ],
         footer=f"{title}　{period_text}　{revision_label(revision)}",
     )
-    return _workbook(title, quarter_end, [sheet])
+    briefing_sheet = OfficialSheet(
+        name="简报",
+        title=f"{city_name}规上工业生产情况简报",
+        subtitle=f"报告期：{period_text}（{months}累计）　　{revision_label(revision)}",
+        columns=BRIEFING_COLUMNS,
+        rows=[[number, clause] for number, clause in enumerate(briefing.clauses, start=1)],
+        total_rows=frozenset(),
+        notes=["注：简报由本期产值统计表数据生成，各项数字与统计表一致；金额单位为亿元。"],
+        footer=f"{city_name}规上工业简报　{chinese_quarter(quarter)}　{revision_label(revision)}",
+    )
+    return _workbook(title, quarter_end, [briefing_sheet, sheet], opens_on=1)
 
 
 def _submission_note(table: pd.DataFrame, outcomes: PeriodOutcomes) -> str:

@@ -191,13 +191,14 @@ def daily_report_html(
     receipts: Mapping[str, Sequence[FileLink]],
     briefing: Briefing,
     rankings: pd.DataFrame,
+    ledger: pd.DataFrame,
 ) -> bytes:
     """The daily report, its briefing first. `table`: the date's `county_daily` rows
     (counties in order, the city row last); `history`: `county_daily` rows of the
     `TREND_DAYS` dates up to this one; `completeness`: the daily `submissions_log` rows
     (period, county_code, outcome, on_time) of those dates; `difficulties`: the enterprises
     that raised a difficulty or a shortage; `receipts`: each county's receipts (county code
-    -> links); `rankings`: `briefing.daily_rankings`."""
+    -> links); `rankings`: `briefing.daily_rankings`; `ledger`: `transforms.merge.ledger`."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = outcomes.on_time_by_county
@@ -213,11 +214,7 @@ def daily_report_html(
         city=city,
         briefing=briefing.text,
         rankings=_ranking_rows(rankings),
-        unranked=[
-            name
-            for name, status in zip(counties["county_name"], statuses[:-1], strict=True)
-            if status not in (ACCEPTED, LATE)
-        ],
+        unranked=_unranked(counties, statuses),
         headline=_headline(counted, counties, statuses),
         columns=DAILY_TABLE,
         rows=_table_rows(table, statuses),
@@ -251,6 +248,7 @@ def daily_report_html(
                 ("thermometer_shortage", "支", charts.ORANGE),
             )
         ],
+        ledger=_ledger_rows(ledger),
         difficulty_count=len(difficulties),
         difficulty_rows=_difficulty_rows(difficulties),
         grid=_completeness_grid(
@@ -264,6 +262,49 @@ def daily_report_html(
     )
 
 
+RESUMED_TEXT = {True: "已复工", False: "未复工", None: "未报送"}
+
+
+def _ledger_rows(ledger: pd.DataFrame) -> list[dict]:
+    """Each key enterprise as the ledger table shows it."""
+    rows = []
+    for r in ledger.astype(object).where(ledger.notna(), None).to_dict("records"):
+        resumed = None if r["resumed"] is None else bool(r["resumed"])
+        rows.append(
+            {
+                "resumed": {True: "yes", False: "no", None: "unknown"}[resumed],
+                "cells": [
+                    r["county_name"],
+                    r["enterprise_name"],
+                    show(r["grid_officer"], "text"),
+                    show(r["grid_officer_phone"], "text"),
+                    RESUMED_TEXT[resumed],
+                    "—" if r["resumed_on"] is None else r["resumed_on"].date().isoformat(),
+                    " / ".join(
+                        show(r[c], "count") for c in ("employees_on_site", "employees_total")
+                    ),
+                    show(r["capacity_pct"], "percent_points"),
+                    show(r["difficulties"], "text"),
+                    show(r["days_since_reported"], "count"),
+                ],
+            }
+        )
+    return rows
+
+
+def _unranked(counties: pd.DataFrame, statuses: Sequence[str]) -> list[str]:
+    """The counties a ranking leaves out: missing or rejected."""
+    return [
+        name
+        for name, status in zip(counties["county_name"], statuses[: len(counties)], strict=True)
+        if status not in (ACCEPTED, LATE)
+    ]
+
+
+def _signed_points(points: object) -> str:
+    return "—" if _missing(points) else f"{points:+.1f}"
+
+
 def _ranking_rows(rankings: pd.DataFrame) -> list[dict]:
     """Each ranked county: rank, name, rate, and its change in 百分点 (signed, or a dash)."""
     return [
@@ -271,7 +312,7 @@ def _ranking_rows(rankings: pd.DataFrame) -> list[dict]:
             "rank": rank,
             "name": name,
             "rate": show(rate, "rate"),
-            "change": "—" if _missing(change) else f"{change:+.1f}",
+            "change": _signed_points(change),
         }
         for rank, name, rate, change in zip(
             rankings["rank"],
@@ -447,10 +488,13 @@ def quarterly_report_html(
     completeness: pd.DataFrame,
     links: Sequence[FileLink],
     receipts: Mapping[str, Sequence[FileLink]],
+    briefing: Briefing,
+    rankings: pd.DataFrame,
 ) -> bytes:
-    """The quarterly report. `table`: the quarter's `county_quarterly` rows (counties in
-    order, the city row last); `completeness`: the quarterly `submissions_log` rows of the
-    year's quarters up to this one; `receipts`: each county's receipts (code -> links)."""
+    """The quarterly report, its briefing first. `table`: the quarter's `county_quarterly`
+    rows (counties in order, the city row last); `completeness`: the quarterly
+    `submissions_log` rows of the year's quarters up to this one; `receipts`: each county's
+    receipts (code -> links); `rankings`: `briefing.quarterly_rankings`."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = outcomes.on_time_by_county
@@ -476,6 +520,19 @@ def quarterly_report_html(
         f"{revision_label(int(table['revision'].max()))}",
         city=city,
         months=months,
+        briefing=briefing.text,
+        rankings=[
+            {
+                "rank": r["rank"],
+                "name": r["county_name"],
+                "value_added_growth": show(r["value_added_ytd_yoy_pct"], "growth"),
+                "value_added_points": _signed_points(r["value_added_contribution_points"]),
+                "output_growth": show(r["output_ytd_yoy_pct"], "growth"),
+                "output_points": _signed_points(r["output_contribution_points"]),
+            }
+            for r in rankings.astype(object).where(rankings.notna()).to_dict("records")
+        ],
+        unranked=_unranked(counties, statuses),
         headline=_headline(counted, counties, statuses),
         columns=QUARTERLY_TABLE,
         rows=_table_rows(table, statuses),

@@ -231,3 +231,28 @@ def quarterly_table(quarter: str = "2020Q2") -> pd.DataFrame:
 
 # What the briefing of DAY says (its wording is tested in test_briefing.py).
 BRIEFING = Briefing(("截至3月17日，全市70家规上工业企业已复工30家，复工率42.9%", "未报送：北区"))
+
+
+def ledger() -> pd.DataFrame:
+    """Two key enterprises of DAY: 西区's not reported (its file was rejected), 东区's resumed."""
+    return pd.DataFrame(
+        {
+            "report_date": pd.Series([pd.Timestamp(DAY)] * 2, dtype="datetime64[s]"),
+            "county_code": [WEST, EAST],
+            "county_name": ["西区", "东区"],
+            "enterprise_id": ["91990103MA0000009X", "91990102MA0000001X"],
+            "enterprise_name": ["西区化工厂", "东区钢铁有限公司"],
+            "grid_officer": pd.array([None, "王网格"], dtype="str"),
+            "grid_officer_phone": pd.array([None, "13800000001"], dtype="str"),
+            "resumed": pd.array([None, True], dtype="boolean"),
+            "resumed_on": pd.Series([None, pd.Timestamp("2020-03-02")], dtype="datetime64[s]"),
+            "employees_total": pd.array([None, 1200], dtype="Int64"),
+            "employees_on_site": pd.array([None, 900], dtype="Int64"),
+            "capacity_pct": pd.array([None, 80.0], dtype="Float64"),
+            "difficulties": pd.array([None, MARKUP], dtype="str"),
+            "last_reported_on": pd.Series(
+                [pd.Timestamp("2020-03-13"), pd.Timestamp(DAY)], dtype="datetime64[s]"
+            ),
+            "days_since_reported": pd.array([4, 0], dtype="Int64"),
+        }
+    )

@@ -58,10 +58,12 @@ QUARTERLY_RECORDS = (
 )  # fmt: skip
 
 REGISTRY_RECORDS = (
-    (ID_STEEL, "韶关市武江钢铁有限公司", "440203", True, "31", date(2015, 1, 1), None),
+    (ID_STEEL, "韶关市武江钢铁有限公司", "440203", True, "31", date(2015, 1, 1), None,
+     "王网格", "13800000001"),
     (ID_TEXTILE, "韶关市明华纺织有限公司", "440204", False, "06", date(2018, 6, 30),
-     date(2020, 2, 29)),
-    (ID_SOLAR, "武江区新能源科技有限公司", "440205", False, "38", date(2019, 12, 1), None),
+     date(2020, 2, 29), None, None),
+    (ID_SOLAR, "武江区新能源科技有限公司", "440205", False, "38", date(2019, 12, 1), None,
+     None, None),
 )  # fmt: skip
 
 DAILY_TITLE = "韶关市企业复工复产情况日报表（武江区）"

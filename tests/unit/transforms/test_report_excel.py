@@ -16,6 +16,7 @@ from tests.unit.transforms.report_inputs import (
     DAY,
     FORMULA,
     difficulties,
+    ledger,
     outcomes,
     quarterly_table,
 )
@@ -53,7 +54,7 @@ def headers(sheet) -> list[str]:
 
 def open_daily(revision: int = 1):
     content = daily_workbook(
-        CITY_NAME, DAY, daily_rows(revision), outcomes(), difficulties(), BRIEFING
+        CITY_NAME, DAY, daily_rows(revision), outcomes(), difficulties(), BRIEFING, ledger()
     )
     return load_workbook(io.BytesIO(content))
 
@@ -130,6 +131,7 @@ def test_notes_name_the_counted_counties_whose_warnings_are_still_to_confirm():
         replace(given, counties=(pending, *rest)),
         difficulties(),
         BRIEFING,
+        ledger(),
     )
     sheet = load_workbook(io.BytesIO(content))["日报表"]
     notes = "".join(str(sheet.cell(r, 1).value) for r in range(10, 14))
@@ -141,7 +143,7 @@ def test_county_text_keeps_no_control_or_bidi_character_in_a_cell():
         enterprise_name=["东区\u202e钢铁\u202c有限公司", "东区\x07陶瓷厂"],
         difficulties=["缺口罩\n缺测温枪", "=1+1\u2066"],
     )
-    content = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), text, BRIEFING)
+    content = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), text, BRIEFING, ledger())
     sheet = load_workbook(io.BytesIO(content))["企业反映困难"]
     assert [sheet["C5"].value, sheet["C6"].value] == ["东区钢铁有限公司", "东区\ufffd陶瓷厂"]
     assert sheet["G5"].value == "缺口罩 缺测温枪"
@@ -158,8 +160,12 @@ def test_difficulty_text_that_looks_like_a_formula_stays_text():
 
 
 def test_daily_workbook_is_the_same_bytes_for_the_same_data():
-    first = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING)
-    again = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING)
+    first = daily_workbook(
+        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger()
+    )
+    again = daily_workbook(
+        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger()
+    )
     assert first == again
     created = load_workbook(io.BytesIO(first)).properties.created
     assert created.date() == DAY
@@ -167,7 +173,7 @@ def test_daily_workbook_is_the_same_bytes_for_the_same_data():
 
 def open_quarterly():
     content = quarterly_workbook(
-        CITY_NAME, "2020Q2", date(2020, 6, 30), quarterly_table(), outcomes()
+        CITY_NAME, "2020Q2", date(2020, 6, 30), quarterly_table(), outcomes(), BRIEFING
     )
     return load_workbook(io.BytesIO(content))["产值统计表"]
 
@@ -196,3 +202,14 @@ def test_quarterly_title_headers_and_city_row_in_yi_yuan():
     assert sheet["H6"].value == "—"  # 西区: year to date incomplete
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.fitToHeight == 0 and sheet.freeze_panes == "C5"
+
+
+def test_the_briefing_is_the_first_sheet_and_the_workbook_opens_on_the_official_table():
+    content = daily_workbook(
+        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger()
+    )
+    book = load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["简报", "日报表", "企业反映困难", "重点企业台账"]
+    assert book.active.title == "日报表"
+    clauses = [book["简报"].cell(row, 2).value for row in range(5, 5 + len(BRIEFING.clauses))]
+    assert clauses == list(BRIEFING.clauses)

@@ -25,10 +25,11 @@ from tests.unit.transforms.report_inputs import (
     daily_history,
     daily_table,
     difficulties,
+    ledger,
     outcomes,
     quarterly_table,
 )
-from transforms.publish.briefing import daily_rankings
+from transforms.publish.briefing import daily_rankings, quarterly_rankings
 from transforms.publish.report_html import (
     FileLink,
     IndexEntry,
@@ -62,6 +63,7 @@ def daily_page() -> str:
         RECEIPTS,
         BRIEFING,
         daily_rankings(daily_table(), None, {EAST: "late", WEST: "rejected", NORTH: "missing"}),
+        ledger(),
     ).decode("utf-8")
 
 
@@ -141,6 +143,8 @@ def quarterly_page() -> str:
         completeness_log(daily_history(), outcomes()).assign(period="2020Q2"),
         LINKS,
         RECEIPTS,
+        BRIEFING,
+        quarterly_rankings(quarterly_table(), {EAST: "late", WEST: "accepted", NORTH: "rejected"}),
     ).decode("utf-8")
 
 
@@ -208,3 +212,26 @@ def test_completeness_names_whom_to_call_and_links_each_receipt():
             assert f"receipts/{code}.html" in urls and f"receipts/{code}.txt" in urls
         findings = page.split("<h2>校验发现")[1].split("<h2>")[0]
         assert f'<a href="receipts/{WEST}.html">回执</a></h3>' in findings
+
+
+def test_the_briefing_opens_the_daily_report_and_the_ranking_says_who_is_left_out():
+    page = daily_page()
+    assert page.index("<h2>简报</h2>") < page.index('<div class="cards">')
+    assert BRIEFING.text in page
+    ranking = page[page.index("复工率排名") :]
+    assert '<td class="name">东区</td><td class="num">75.0%</td>' in ranking
+    assert "未参与排名（未报送或被退回）：西区、北区。" in ranking
+
+
+def test_the_quarterly_report_ranks_counties_with_their_contribution():
+    page = quarterly_page()
+    assert page.index("<h2>简报</h2>") < page.index('<div class="cards">')
+    assert "拉动全市增加值增长（百分点）" in page and "未参与排名（未报送或被退回）：北区。" in page
+
+
+def test_the_ledger_lists_the_key_enterprises_with_their_grid_officers():
+    page = daily_page()
+    table = page[page.index("重点企业复工复产台账") :]
+    assert '<tr class="resumed-unknown"><td>西区</td><td>西区化工厂</td><td>—</td>' in table
+    assert "<td>王网格</td><td>13800000001</td><td>已复工</td><td>2020-03-02</td>" in table
+    assert "<script>" not in table and "&lt;script&gt;" in table
