@@ -66,6 +66,8 @@ class CityConfig(BaseModel):
     counties: tuple[County, ...] = Field(min_length=1)
     retired_codes: tuple[str, ...] = ()
     schedule: Schedule = Schedule()
+    # 制表单位 of the official workbooks; the city's name when unset
+    compiler_unit: str | None = None
 
     @field_validator("code")
     @classmethod

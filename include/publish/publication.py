@@ -12,7 +12,7 @@ runs finishing together cannot leave an index built from older rows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -121,7 +121,14 @@ def publish_daily_report(
     title = f"{city.name}复工复产日报 {chinese_date(day)}"
     files = {
         workbook_name: report_excel.daily_workbook(
-            city.name, day, table, outcomes, difficulties, summary, ledger
+            city.name,
+            day,
+            table,
+            outcomes,
+            difficulties,
+            summary,
+            ledger,
+            _compiler(city, local_deadline(day, city.schedule.missing_cutoff, city.tz)),
         ),
         LEDGER_NAME: rendering.table_csv(ledger),
         BRIEFING_NAME: (summary.text + "\n").encode("utf-8"),
@@ -188,6 +195,11 @@ def _key_enterprise_ledger(run: RunContext, day: date, reported: pd.DataFrame) -
     )
 
 
+def _compiler(city: CityConfig, cut_off: datetime) -> report_excel.Compiler:
+    """The compiler block: the city's bureau, issued the day of the cut-off its data stand at."""
+    return report_excel.Compiler(city.compiler_unit or city.name, cut_off.date(), cut_off)
+
+
 def _statuses(table: pd.DataFrame, outcomes: PeriodOutcomes) -> dict[str, str]:
     """county code → accepted, late, rejected or missing, as the period's reports show it."""
     on_time = outcomes.on_time_by_county
@@ -233,7 +245,16 @@ def publish_quarterly_report(
     title = f"{city.name}规上工业产值季报 {chinese_quarter(quarter)}"
     files = {
         workbook_name: report_excel.quarterly_workbook(
-            city.name, quarter, quarter_bounds(quarter)[1], table, outcomes, summary
+            city.name,
+            quarter,
+            quarter_bounds(quarter)[1],
+            table,
+            outcomes,
+            summary,
+            _compiler(
+                city,
+                quarterly_deadline(quarter, city.schedule.quarterly_deadline_days, city.tz),
+            ),
         ),
         BRIEFING_NAME: (summary.text + "\n").encode("utf-8"),
         "county_quarterly.csv": rendering.table_csv(table),

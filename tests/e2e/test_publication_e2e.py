@@ -106,7 +106,7 @@ def test_daily_excel_city_row_is_county_daily(published):
     assert sheet["A1"].value == "示例市企业复工复产情况日报表"
     assert sheet["A2"].value.startswith("数据日期：2020年3月17日")
     assert (sheet["D3"].value, sheet["D4"].value, sheet["H4"].value) == (
-        "规上工业企业（家）",
+        "规上工业企业（户）",
         "在库企业",
         "复工率",
     )

@@ -66,6 +66,23 @@ class SheetColumn:
 
 
 @dataclass(frozen=True)
+class Compiler:
+    """The compiler block a statistical form ends with: who compiled it (制表单位), when it is
+    issued (报出日期) and the moment its data stand at (数据截至: the cut-off)."""
+
+    unit: str
+    reported_on: date
+    data_as_of: datetime
+
+    @property
+    def text(self) -> str:
+        return (
+            f"制表单位：{self.unit}　　报出日期：{chinese_date(self.reported_on)}　　"
+            f"数据截至：{chinese_date(self.data_as_of.date())} {self.data_as_of:%H:%M}"
+        )
+
+
+@dataclass(frozen=True)
 class OfficialSheet:
     name: str
     title: str
@@ -82,20 +99,20 @@ DAILY_COLUMNS = [
     SheetColumn("序号", INDEX, 5),
     SheetColumn("县（市、区）", TEXT, 15),
     SheetColumn("报送状态", TEXT, 14),
-    SheetColumn("在库企业", COUNT, 8, "规上工业企业（家）"),
-    SheetColumn("报送企业", COUNT, 8, "规上工业企业（家）"),
-    SheetColumn("已复工", COUNT, 8, "规上工业企业（家）"),
-    SheetColumn("当日新复工", COUNT, 9, "规上工业企业（家）"),
-    SheetColumn("复工率", RATE, 8, "规上工业企业（家）"),
-    SheetColumn("在库企业", COUNT, 8, "重点企业（家）"),
-    SheetColumn("已复工", COUNT, 8, "重点企业（家）"),
+    SheetColumn("在库企业", COUNT, 8, "规上工业企业（户）"),
+    SheetColumn("报送企业", COUNT, 8, "规上工业企业（户）"),
+    SheetColumn("已复工", COUNT, 8, "规上工业企业（户）"),
+    SheetColumn("当日新复工", COUNT, 9, "规上工业企业（户）"),
+    SheetColumn("复工率", RATE, 8, "规上工业企业（户）"),
+    SheetColumn("在库企业", COUNT, 8, "重点企业（户）"),
+    SheetColumn("已复工", COUNT, 8, "重点企业（户）"),
     SheetColumn("职工总数", COUNT, 10, "职工（人）"),
     SheetColumn("在岗人数", COUNT, 10, "职工（人）"),
     SheetColumn("在岗率", RATE, 8, "职工（人）"),
     SheetColumn("产能恢复率", RATE, 10),
     SheetColumn("口罩（个）", COUNT, 11, "防疫物资缺口"),
     SheetColumn("测温枪（支）", COUNT, 11, "防疫物资缺口"),
-    SheetColumn("反映困难\n企业（家）", COUNT, 10),
+    SheetColumn("反映困难\n企业（户）", COUNT, 10),
 ]
 # county_daily columns behind DAILY_COLUMNS[3:]; capacity_pct (percent) is shown as a fraction.
 DAILY_VALUE_COLUMNS = COUNTY_DAILY_COLUMNS[4:]
@@ -155,6 +172,7 @@ def daily_workbook(
     difficulties: pd.DataFrame,
     briefing: Briefing,
     ledger: pd.DataFrame,
+    compiler: Compiler,
 ) -> bytes:
     """The daily report: sheet 简报 (the briefing, a clause a row), sheet 日报表 from
     `county_daily` (counties in order, then the city row), sheet 企业反映困难 from the
@@ -196,6 +214,7 @@ def daily_workbook(
             "3. " + _submission_note(table, outcomes),
             f"4. 本表为{revision_label(revision)}"
             + ("。" if revision == 1 else "（县区补报或更正后修订）。"),
+            compiler.text,
         ],
         footer=f"{title}　{date_text}　{revision_label(revision)}",
     )
@@ -274,6 +293,7 @@ def quarterly_workbook(
     table: pd.DataFrame,
     outcomes: PeriodOutcomes,
     briefing: Briefing,
+    compiler: Compiler,
 ) -> bytes:
     """规上工业产值统计表 from `county_quarterly` (counties in order, then the city row),
     values in 亿元 and growth in percent, as the city publishes them."""
@@ -284,7 +304,7 @@ def quarterly_workbook(
         SheetColumn("序号", INDEX, 5),
         SheetColumn("县（市、区）", TEXT, 15),
         SheetColumn("报送状态", TEXT, 14),
-        SheetColumn("报送企业\n（家）", COUNT, 9),
+        SheetColumn("报送企业\n（户）", COUNT, 9),
     ]
     for measure in ("工业总产值（亿元）", "工业增加值（亿元）"):
         columns += [
@@ -328,6 +348,7 @@ def quarterly_workbook(
             "完整的县（市、区）之和，全市本季度数为已报送县（市、区）之和。",
             "3. " + _submission_note(table, outcomes),
             f"4. 本表为{revision_label(revision)}。",
+            compiler.text,
         ],
         footer=f"{title}　{period_text}　{revision_label(revision)}",
     )

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -13,6 +14,7 @@ from transforms.ingest.readers import Signature
 from transforms.merge.daily import COUNTY_DAILY_COLUMNS
 from transforms.merge.quarterly import COUNTY_QUARTERLY_COLUMNS
 from transforms.publish.briefing import Briefing
+from transforms.publish.report_excel import Compiler
 
 CITY_NAME = "示例市"
 EAST, WEST, NORTH, CITY = "990102", "990103", "990104", "990100"
@@ -256,3 +258,8 @@ def ledger() -> pd.DataFrame:
             "days_since_reported": pd.array([4, 0], dtype="Int64"),
         }
     )
+
+
+COMPILER = Compiler(
+    "示例市工业和信息化局", DAY, datetime(2020, 3, 17, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+)

@@ -13,6 +13,7 @@ from tests.unit.transforms.report_inputs import (
     BRIEFING,
     CITY,
     CITY_NAME,
+    COMPILER,
     DAY,
     FORMULA,
     difficulties,
@@ -40,7 +41,7 @@ DAILY_HEADERS = [
     "产能恢复率",
     "口罩（个）",
     "测温枪（支）",
-    "反映困难\n企业（家）",
+    "反映困难\n企业（户）",
 ]
 
 
@@ -54,7 +55,14 @@ def headers(sheet) -> list[str]:
 
 def open_daily(revision: int = 1):
     content = daily_workbook(
-        CITY_NAME, DAY, daily_rows(revision), outcomes(), difficulties(), BRIEFING, ledger()
+        CITY_NAME,
+        DAY,
+        daily_rows(revision),
+        outcomes(),
+        difficulties(),
+        BRIEFING,
+        ledger(),
+        COMPILER,
     )
     return load_workbook(io.BytesIO(content))
 
@@ -63,7 +71,7 @@ def test_daily_title_headers_and_county_rows_in_order():
     sheet = open_daily()["日报表"]
     assert sheet["A1"].value == "示例市企业复工复产情况日报表"
     assert "2020年3月17日" in sheet["A2"].value and "第1版" in sheet["A2"].value
-    assert sheet["D3"].value == "规上工业企业（家）" and sheet["K3"].value == "职工（人）"
+    assert sheet["D3"].value == "规上工业企业（户）" and sheet["K3"].value == "职工（人）"
     assert headers(sheet) == DAILY_HEADERS
     assert [sheet.cell(r, 2).value for r in range(5, 9)] == ["东区", "西区", "北区", "全市合计"]
     assert [sheet.cell(r, 3).value for r in range(5, 9)] == [
@@ -132,6 +140,7 @@ def test_notes_name_the_counted_counties_whose_warnings_are_still_to_confirm():
         difficulties(),
         BRIEFING,
         ledger(),
+        COMPILER,
     )
     sheet = load_workbook(io.BytesIO(content))["日报表"]
     notes = "".join(str(sheet.cell(r, 1).value) for r in range(10, 14))
@@ -143,7 +152,9 @@ def test_county_text_keeps_no_control_or_bidi_character_in_a_cell():
         enterprise_name=["东区\u202e钢铁\u202c有限公司", "东区\x07陶瓷厂"],
         difficulties=["缺口罩\n缺测温枪", "=1+1\u2066"],
     )
-    content = daily_workbook(CITY_NAME, DAY, daily_rows(), outcomes(), text, BRIEFING, ledger())
+    content = daily_workbook(
+        CITY_NAME, DAY, daily_rows(), outcomes(), text, BRIEFING, ledger(), COMPILER
+    )
     sheet = load_workbook(io.BytesIO(content))["企业反映困难"]
     assert [sheet["C5"].value, sheet["C6"].value] == ["东区钢铁有限公司", "东区\ufffd陶瓷厂"]
     assert sheet["G5"].value == "缺口罩 缺测温枪"
@@ -161,10 +172,10 @@ def test_difficulty_text_that_looks_like_a_formula_stays_text():
 
 def test_daily_workbook_is_the_same_bytes_for_the_same_data():
     first = daily_workbook(
-        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger()
+        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger(), COMPILER
     )
     again = daily_workbook(
-        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger()
+        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger(), COMPILER
     )
     assert first == again
     created = load_workbook(io.BytesIO(first)).properties.created
@@ -173,7 +184,7 @@ def test_daily_workbook_is_the_same_bytes_for_the_same_data():
 
 def open_quarterly():
     content = quarterly_workbook(
-        CITY_NAME, "2020Q2", date(2020, 6, 30), quarterly_table(), outcomes(), BRIEFING
+        CITY_NAME, "2020Q2", date(2020, 6, 30), quarterly_table(), outcomes(), BRIEFING, COMPILER
     )
     return load_workbook(io.BytesIO(content))["产值统计表"]
 
@@ -206,10 +217,21 @@ def test_quarterly_title_headers_and_city_row_in_yi_yuan():
 
 def test_the_briefing_is_the_first_sheet_and_the_workbook_opens_on_the_official_table():
     content = daily_workbook(
-        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger()
+        CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger(), COMPILER
     )
     book = load_workbook(io.BytesIO(content))
     assert book.sheetnames == ["简报", "日报表", "企业反映困难", "重点企业台账"]
     assert book.active.title == "日报表"
     clauses = [book["简报"].cell(row, 2).value for row in range(5, 5 + len(BRIEFING.clauses))]
     assert clauses == list(BRIEFING.clauses)
+
+
+def test_the_official_table_ends_with_the_compiler_block():
+    sheet = open_daily()["日报表"]
+    notes = [str(sheet.cell(r, 1).value) for r in range(1, sheet.max_row + 1)]
+    assert (
+        "制表单位：示例市工业和信息化局　　报出日期：2020年3月17日　　数据截至：2020年3月17日 23:30"
+        in notes
+    )
+    headers = {str(sheet.cell(3, c).value) for c in range(1, sheet.max_column + 1)}
+    assert "规上工业企业（户）" in headers and "规上工业企业（家）" not in headers
