@@ -39,7 +39,7 @@ from include.tables import (
     submissions_log,
 )
 from transforms.check.outcomes import PeriodOutcomes
-from transforms.merge.difficulties import difficulty_items
+from transforms.merge.difficulties import difficulty_items, kinds_by_county
 from transforms.merge.ledger import key_enterprise_ledger
 from transforms.periods import (
     local_deadline,
@@ -114,7 +114,8 @@ def publish_daily_report(
         earlier[earlier["report_date"] == earlier["report_date"].max()] if len(earlier) else None
     )
     statuses = _statuses(table, outcomes)
-    summary = briefing.daily_briefing(day, table, previous, statuses, difficulty_items(reported))
+    items = difficulty_items(reported)
+    summary = briefing.daily_briefing(day, table, previous, statuses, items)
     ledger = _key_enterprise_ledger(run, day, reported)
     rankings = briefing.daily_rankings(table, previous, statuses)
     workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
@@ -160,6 +161,7 @@ def publish_daily_report(
         summary,
         rankings,
         ledger,
+        kinds_by_county(items, [(c.code, c.name) for c in city.counties]),
     )
     files.update(receipt_files)
     rows = {

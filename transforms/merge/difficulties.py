@@ -71,3 +71,15 @@ def kind_counts(items: pd.DataFrame) -> pd.DataFrame:
     table["order"] = table["kind"].map(order)
     table = table.sort_values(["count", "order"], ascending=[False, True], kind="stable")
     return table[["kind", "name", "count"]].reset_index(drop=True)
+
+
+def kinds_by_county(items: pd.DataFrame, counties: list[tuple[str, str]]) -> pd.DataFrame:
+    """Items per kind (rows: the kinds with items, most first) and county (columns: the county
+    codes in the given order, then `total`)."""
+    kinds = kind_counts(items)
+    counts = items.groupby(["kind", "county_code"]).size()
+    table = pd.DataFrame({"kind": kinds["kind"], "name": kinds["name"]})
+    for code, _ in counties:
+        table[code] = [int(counts.get((kind, code), 0)) for kind in table["kind"]]
+    table["total"] = kinds["count"].to_numpy()
+    return table.reset_index(drop=True)

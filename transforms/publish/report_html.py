@@ -192,13 +192,15 @@ def daily_report_html(
     briefing: Briefing,
     rankings: pd.DataFrame,
     ledger: pd.DataFrame,
+    kinds: pd.DataFrame,
 ) -> bytes:
     """The daily report, its briefing first. `table`: the date's `county_daily` rows
     (counties in order, the city row last); `history`: `county_daily` rows of the
     `TREND_DAYS` dates up to this one; `completeness`: the daily `submissions_log` rows
     (period, county_code, outcome, on_time) of those dates; `difficulties`: the enterprises
     that raised a difficulty or a shortage; `receipts`: each county's receipts (county code
-    -> links); `rankings`: `briefing.daily_rankings`; `ledger`: `transforms.merge.ledger`."""
+    -> links); `rankings`: `briefing.daily_rankings`; `ledger`: `transforms.merge.ledger`;
+    `kinds`: the date's difficulties by kind and county (`difficulties.kinds_by_county`)."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = outcomes.on_time_by_county
@@ -249,6 +251,15 @@ def daily_report_html(
             )
         ],
         ledger=_ledger_rows(ledger),
+        kind_counties=list(counties["county_name"]),
+        kinds=[
+            {
+                "name": row["name"],
+                "counts": [row[c] for c in counties["county_code"]],
+                "total": row["total"],
+            }
+            for row in kinds.to_dict("records")
+        ],
         difficulty_count=len(difficulties),
         difficulty_rows=_difficulty_rows(difficulties),
         grid=_completeness_grid(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transforms.merge.difficulties import difficulty_items, kind_counts
+from transforms.merge.difficulties import difficulty_items, kind_counts, kinds_by_county
 
 
 def items_of(*texts: str | None) -> pd.DataFrame:
@@ -49,4 +49,26 @@ def test_kinds_are_counted_most_first_and_ties_keep_the_rule_order():
         ("测温枪", 1),
         ("资金", 1),
         ("订单", 1),
+    ]
+
+
+def test_kinds_are_counted_per_county_with_the_citys_total():
+    # 武江区: 口罩; 浈江区: 口罩 and 订单 in one text, 测温枪 in another; 曲江区: none
+    items = difficulty_items(
+        pd.DataFrame(
+            {
+                "report_date": [pd.Timestamp("2020-02-10")] * 3,
+                "county_code": ["440203", "440204", "440204"],
+                "enterprise_id": ["a", "b", "c"],
+                "difficulties": ["口罩短缺", "缺口罩；订单减少", "测温枪不足"],
+            }
+        )
+    )
+    table = kinds_by_county(
+        items, [("440203", "武江区"), ("440204", "浈江区"), ("440205", "曲江区")]
+    )
+    assert table[["name", "440203", "440204", "440205", "total"]].values.tolist() == [
+        ["口罩", 1, 1, 0, 2],
+        ["测温枪", 0, 1, 0, 1],
+        ["订单", 0, 1, 0, 1],
     ]

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.html_checks import PageParts, external_references
@@ -29,6 +30,7 @@ from tests.unit.transforms.report_inputs import (
     outcomes,
     quarterly_table,
 )
+from transforms.merge.difficulties import difficulty_items, kinds_by_county
 from transforms.publish.briefing import daily_rankings, quarterly_rankings
 from transforms.publish.report_html import (
     FileLink,
@@ -64,6 +66,10 @@ def daily_page() -> str:
         BRIEFING,
         daily_rankings(daily_table(), None, {EAST: "late", WEST: "rejected", NORTH: "missing"}),
         ledger(),
+        kinds_by_county(
+            difficulty_items(difficulties().assign(report_date=pd.Timestamp(DAY))),
+            [(EAST, "东区"), (WEST, "西区"), (NORTH, "北区")],
+        ),
     ).decode("utf-8")
 
 
@@ -235,3 +241,9 @@ def test_the_ledger_lists_the_key_enterprises_with_their_grid_officers():
     assert '<tr class="resumed-unknown"><td>西区</td><td>西区化工厂</td><td>—</td>' in table
     assert "<td>王网格</td><td>13800000001</td><td>已复工</td><td>2020-03-02</td>" in table
     assert "<script>" not in table and "&lt;script&gt;" in table
+
+
+def test_the_difficulties_are_counted_by_kind_and_county_beside_their_texts():
+    page = daily_page()
+    kinds = page[page.index("企业反映困难的类型") : page.index("企业原文）")]
+    assert "<th>东区</th><th>西区</th><th>北区</th><th>全市</th>" in kinds
