@@ -106,7 +106,8 @@ def daily_briefing(
     words = _wording()
     city = table.iloc[-1]
     clauses = [_resumption(words, report_date, city, previous)]
-    clauses.append(_key_enterprises(words, city))
+    if city["key_in_scope"]:  # a city that follows no key enterprises says nothing of them
+        clauses.append(_key_enterprises(words, city))
     clauses.append(
         words["staff"].format(
             on_site=_count(city["employees_on_site"]), on_site_rate=_rate(city["on_site_rate"])

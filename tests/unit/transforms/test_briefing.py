@@ -204,3 +204,11 @@ def test_a_countys_contribution_is_its_change_over_the_citys_prior_value():
     ranking = quarterly_rankings(Q2, {EAST: "accepted", WEST: "late", NORTH: "missing"})
     assert list(ranking["county_name"]) == ["东区", "西区"]
     assert list(ranking["value_added_contribution_points"]) == [6.7, -7.4]
+
+
+def test_a_city_without_key_enterprises_says_nothing_of_them():
+    today = TODAY.copy()
+    today["key_in_scope"] = pd.array([0] * len(today), dtype="Int64")
+    today["key_resumed"] = pd.array([0] * len(today), dtype="Int64")
+    text = daily_briefing(DAY, today, YESTERDAY, STATUSES, difficulty_items(TEXTS)).text
+    assert "重点企业" not in text
