@@ -36,10 +36,13 @@ from include.tables import (
     daily_submission_rows,
     metadata,
     publications,
+    quarterly_submission_rows,
     submissions_log,
 )
 from transforms.check.outcomes import PeriodOutcomes
+from transforms.merge.daily import ACCEPTED
 from transforms.merge.difficulties import difficulty_items, kinds_by_county
+from transforms.merge.industries import output_by_industry, resumption_by_industry
 from transforms.merge.ledger import key_enterprise_ledger
 from transforms.periods import (
     local_deadline,
@@ -49,7 +52,7 @@ from transforms.periods import (
 )
 from transforms.publish import briefing, receipts, rendering, report_excel, report_html
 from transforms.publish.analyst_tables import table_parquet
-from transforms.publish.labels import chinese_date, chinese_quarter, status_of
+from transforms.publish.labels import LATE, chinese_date, chinese_quarter, status_of
 from transforms.publish.manifest import MANIFEST_NAME, manifest_json
 from transforms.publish.receipts import ReceiptContext
 from transforms.publish.report_html import FileLink, IndexEntry
@@ -116,7 +119,10 @@ def publish_daily_report(
     statuses = _statuses(table, outcomes)
     items = difficulty_items(reported)
     summary = briefing.daily_briefing(day, table, previous, statuses, items)
-    ledger = _key_enterprise_ledger(run, day, reported)
+    registry = submissions.load_registry(run.settings)
+    ledger = _key_enterprise_ledger(run, day, registry, reported)
+    counted = [code for code, status in statuses.items() if status in (ACCEPTED, LATE)]
+    industries = resumption_by_industry(day, registry, reported, counted)
     rankings = briefing.daily_rankings(table, previous, statuses)
     workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
     title = f"{city.name}复工复产日报 {chinese_date(day)}"
@@ -162,6 +168,7 @@ def publish_daily_report(
         rankings,
         ledger,
         kinds_by_county(items, [(c.code, c.name) for c in city.counties]),
+        industries,
     )
     files.update(receipt_files)
     rows = {
@@ -179,10 +186,11 @@ def publish_daily_report(
     return _publish(run, "daily", report_date, files, rows, revision, *_sources(outcomes))
 
 
-def _key_enterprise_ledger(run: RunContext, day: date, reported: pd.DataFrame) -> pd.DataFrame:
+def _key_enterprise_ledger(
+    run: RunContext, day: date, registry: pd.DataFrame, reported: pd.DataFrame
+) -> pd.DataFrame:
     """The date's key-enterprise ledger, with each key enterprise's latest accepted row up to
     the date read from the warehouse."""
-    registry = submissions.load_registry(run.settings)
     keys = registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
     rows = daily_submission_rows.c
     with run.engine.connect() as connection:
@@ -240,6 +248,9 @@ def publish_quarterly_report(
             if len(year_so_far) > 1
             else None
         )
+        quarter_rows = warehouse.read_partition(
+            connection, quarterly_submission_rows, {"report_quarter": quarter}
+        )
     log = log[log["period"].isin(year_so_far)]
     statuses = _statuses(table, outcomes)
     summary = briefing.quarterly_briefing(quarter, table, previous, statuses)
@@ -283,6 +294,7 @@ def publish_quarterly_report(
         receipt_links,
         summary,
         briefing.quarterly_rankings(table, statuses),
+        output_by_industry(quarter_rows),
     )
     files.update(receipt_files)
     rows = {

@@ -193,6 +193,7 @@ def daily_report_html(
     rankings: pd.DataFrame,
     ledger: pd.DataFrame,
     kinds: pd.DataFrame,
+    industries: pd.DataFrame,
 ) -> bytes:
     """The daily report, its briefing first. `table`: the date's `county_daily` rows
     (counties in order, the city row last); `history`: `county_daily` rows of the
@@ -200,7 +201,8 @@ def daily_report_html(
     (period, county_code, outcome, on_time) of those dates; `difficulties`: the enterprises
     that raised a difficulty or a shortage; `receipts`: each county's receipts (county code
     -> links); `rankings`: `briefing.daily_rankings`; `ledger`: `transforms.merge.ledger`;
-    `kinds`: the date's difficulties by kind and county (`difficulties.kinds_by_county`)."""
+    `kinds`: the date's difficulties by kind and county (`difficulties.kinds_by_county`);
+    `industries`: `industries.resumption_by_industry`."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = outcomes.on_time_by_county
@@ -251,6 +253,16 @@ def daily_report_html(
             )
         ],
         ledger=_ledger_rows(ledger),
+        industries=[
+            {
+                "code": r["industry_code"],
+                "name": r["industry_name"],
+                "in_scope": show(r["enterprises_in_scope"], "count"),
+                "resumed": show(r["enterprises_resumed"], "count"),
+                "rate": show(r["resumption_rate"], "rate"),
+            }
+            for r in industries.to_dict("records")
+        ],
         kind_counties=list(counties["county_name"]),
         kinds=[
             {
@@ -501,11 +513,13 @@ def quarterly_report_html(
     receipts: Mapping[str, Sequence[FileLink]],
     briefing: Briefing,
     rankings: pd.DataFrame,
+    industries: pd.DataFrame,
 ) -> bytes:
     """The quarterly report, its briefing first. `table`: the quarter's `county_quarterly`
     rows (counties in order, the city row last); `completeness`: the quarterly
     `submissions_log` rows of the year's quarters up to this one; `receipts`: each county's
-    receipts (code -> links); `rankings`: `briefing.quarterly_rankings`."""
+    receipts (code -> links); `rankings`: `briefing.quarterly_rankings`; `industries`:
+    `industries.output_by_industry`."""
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = outcomes.on_time_by_county
@@ -544,6 +558,19 @@ def quarterly_report_html(
             for r in rankings.astype(object).where(rankings.notna()).to_dict("records")
         ],
         unranked=_unranked(counties, statuses),
+        industries=[
+            {
+                "code": r["industry_code"],
+                "name": r["industry_name"],
+                "output": show(r["output_value"], "yi_yuan"),
+                "output_growth": show(r["output_value_yoy_pct"], "growth"),
+                "output_points": _signed_points(r["output_value_contribution_points"]),
+                "value_added": show(r["value_added"], "yi_yuan"),
+                "value_added_growth": show(r["value_added_yoy_pct"], "growth"),
+                "value_added_points": _signed_points(r["value_added_contribution_points"]),
+            }
+            for r in industries.to_dict("records")
+        ],
         headline=_headline(counted, counties, statuses),
         columns=QUARTERLY_TABLE,
         rows=_table_rows(table, statuses),

@@ -31,6 +31,7 @@ from tests.unit.transforms.report_inputs import (
     quarterly_table,
 )
 from transforms.merge.difficulties import difficulty_items, kinds_by_county
+from transforms.merge.industries import output_by_industry
 from transforms.publish.briefing import daily_rankings, quarterly_rankings
 from transforms.publish.report_html import (
     FileLink,
@@ -49,6 +50,17 @@ RECEIPTS = {
     code: [FileLink(f"receipts/{code}.html", "回执"), FileLink(f"receipts/{code}.txt", "文本")]
     for code in (EAST, WEST, NORTH)
 }
+
+
+INDUSTRIES = pd.DataFrame(
+    {
+        "industry_code": ["31", "44"],
+        "industry_name": ["黑色金属冶炼和压延加工业", "电力、热力生产和供应业"],
+        "enterprises_in_scope": [30, 10],
+        "enterprises_resumed": [21, 9],
+        "resumption_rate": [0.7, 0.9],
+    }
+)
 
 
 def daily_page() -> str:
@@ -70,6 +82,7 @@ def daily_page() -> str:
             difficulty_items(difficulties().assign(report_date=pd.Timestamp(DAY))),
             [(EAST, "东区"), (WEST, "西区"), (NORTH, "北区")],
         ),
+        INDUSTRIES,
     ).decode("utf-8")
 
 
@@ -151,6 +164,17 @@ def quarterly_page() -> str:
         RECEIPTS,
         BRIEFING,
         quarterly_rankings(quarterly_table(), {EAST: "late", WEST: "accepted", NORTH: "rejected"}),
+        output_by_industry(
+            pd.DataFrame(
+                {
+                    "industry_code": ["31", "44"],
+                    "output_value": [1_100_000.0, 900_000.0],
+                    "output_value_prior": [1_000_000.0, 1_000_000.0],
+                    "value_added": [300_000.0, 200_000.0],
+                    "value_added_prior": [250_000.0, 250_000.0],
+                }
+            )
+        ),
     ).decode("utf-8")
 
 
@@ -247,3 +271,17 @@ def test_the_difficulties_are_counted_by_kind_and_county_beside_their_texts():
     page = daily_page()
     kinds = page[page.index("企业反映困难的类型") : page.index("企业原文）")]
     assert "<th>东区</th><th>西区</th><th>北区</th><th>全市</th>" in kinds
+
+
+def test_the_reports_break_the_figures_down_by_industry():
+    daily = daily_page()
+    assert (
+        '<td>31</td><td class="name">黑色金属冶炼和压延加工业</td><td class="num">30</td>' in daily
+    )
+    assert '<td class="num">70.0%</td>' in daily[daily.index("分行业复工情况") :]
+    quarterly = quarterly_page()[quarterly_page().index("分行业总产值与增加值") :]
+    # 31: 110 亿 against 100 亿, +10.0 %, 拉动 10 / 200 = +5.0 points
+    assert (
+        '<td class="num">110.00</td><td class="num">+10.0%</td><td class="num">+5.0</td>'
+        in quarterly
+    )
