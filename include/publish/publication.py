@@ -40,7 +40,6 @@ from include.tables import (
     submissions_log,
 )
 from transforms.check.outcomes import PeriodOutcomes
-from transforms.merge.daily import ACCEPTED
 from transforms.merge.difficulties import difficulty_items, kinds_by_county
 from transforms.merge.industries import output_by_industry, resumption_by_industry
 from transforms.merge.ledger import key_enterprise_ledger
@@ -52,7 +51,7 @@ from transforms.periods import (
 )
 from transforms.publish import briefing, receipts, rendering, report_excel, report_html
 from transforms.publish.analyst_tables import table_parquet
-from transforms.publish.labels import LATE, chinese_date, chinese_quarter, status_of
+from transforms.publish.labels import chinese_date, chinese_quarter, status_of
 from transforms.publish.manifest import MANIFEST_NAME, manifest_json
 from transforms.publish.receipts import ReceiptContext
 from transforms.publish.report_html import FileLink, IndexEntry
@@ -60,6 +59,7 @@ from transforms.publish.report_html import FileLink, IndexEntry
 REPORT_PAGE, QUALITY_PAGE = "report.html", "data_quality.html"
 BRIEFING_NAME = "briefing.txt"
 LEDGER_NAME = "key_enterprises.csv"
+LEDGER_KEYS_PER_QUERY = 5_000
 TABLES_FOLDER, DICTIONARY_NAME, INDEX_NAME = "tables", "data-dictionary.md", "index.html"
 # The warehouse lock of index.html and tables/ (a period's is "publish:<kind>/<period>").
 PUBLISH_ROOT_LOCK = "publish:root"
@@ -121,7 +121,7 @@ def publish_daily_report(
     summary = briefing.daily_briefing(day, table, previous, statuses, items)
     registry = submissions.load_registry(run.settings)
     ledger = _key_enterprise_ledger(run, day, registry, reported)
-    counted = [code for code, status in statuses.items() if status in (ACCEPTED, LATE)]
+    counted = [code for code, status in statuses.items() if status in briefing.COUNTED]
     industries = resumption_by_industry(day, registry, reported, counted)
     rankings = briefing.daily_rankings(table, previous, statuses)
     workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
@@ -191,14 +191,23 @@ def _key_enterprise_ledger(
 ) -> pd.DataFrame:
     """The date's key-enterprise ledger, with each key enterprise's latest accepted row up to
     the date read from the warehouse."""
-    keys = registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
+    keys = list(
+        registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
+    )
     rows = daily_submission_rows.c
+    # Within the report's window (the table's key leads with the date, so the read stays
+    # bounded), and the keys a batch at a time: a country's key enterprises are more than
+    # one statement may bind.
+    first = day - timedelta(days=report_html.TREND_DAYS - 1)
+    last = []
     with run.engine.connect() as connection:
-        last = connection.execute(
-            select(rows.enterprise_id, func.max(rows.report_date))
-            .where(rows.report_date <= day, rows.enterprise_id.in_(list(keys)))
-            .group_by(rows.enterprise_id)
-        ).all()
+        for start in range(0, len(keys), LEDGER_KEYS_PER_QUERY):
+            last += connection.execute(
+                select(rows.enterprise_id, func.max(rows.report_date))
+                .where(rows.report_date.between(first, day))
+                .where(rows.enterprise_id.in_(keys[start : start + LEDGER_KEYS_PER_QUERY]))
+                .group_by(rows.enterprise_id)
+            ).all()
     counties = [(c.code, c.name) for c in run.city.counties]
     return key_enterprise_ledger(
         day, registry, counties, reported, {enterprise: pd.Timestamp(on) for enterprise, on in last}

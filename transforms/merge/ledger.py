@@ -41,7 +41,8 @@ def key_enterprise_ledger(
 ) -> pd.DataFrame:
     """The ledger of `report_date`. `registry`: the canonical registry; `counties`: (code,
     name) in the configured order; `rows`: the date's accepted enterprise rows;
-    `last_reported`: each key enterprise's latest date with an accepted row, up to this one.
+    `last_reported`: each key enterprise's latest date with an accepted row, up to this one
+    (absent: none in the window the caller looked at).
     Order: not resumed, then not reported that day, then resumed; within each, counties in
     the configured order and enterprises by credit code."""
     order = {code: n for n, (code, _) in enumerate(counties)}

@@ -14,6 +14,7 @@ import pytest
 from include import daily_pipeline, submissions, warehouse
 from include.config import load_city_config
 from include.context import RunContext
+from include.publish import publication
 from include.publish.publication import enterprise_difficulties
 from include.tables import submissions_log
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
@@ -171,3 +172,13 @@ def test_the_forms_signature_block_reaches_the_log_the_report_and_the_receipt(ci
     assert "<td>张小红</td><td>0751-8888123</td><td>2020年3月17日</td>" in contacts
     receipt = (folder / f"receipts/{EAST}.txt").read_text("utf-8")
     assert "  填表人：张小红\n" in receipt and "  审核人：未填写\n" in receipt
+
+
+def test_the_ledger_reads_the_last_reports_a_batch_of_key_enterprises_at_a_time(city, monkeypatch):
+    # E1 (东区) and W1 (西区) are the tiny city's key enterprises, both reported today
+    monkeypatch.setattr(publication, "LEDGER_KEYS_PER_QUERY", 1)
+    merge_day()
+    folder = Path(daily_pipeline.publish_daily(RunContext.from_env(), DAY))
+    ledger = pd.read_csv(folder / "key_enterprises.csv", dtype={"enterprise_id": str})
+    assert sorted(ledger["enterprise_id"]) == sorted([E1, W1])
+    assert ledger["days_since_reported"].tolist() == [0, 0]
