@@ -271,11 +271,11 @@ def test_the_difficulties_are_counted_by_kind_and_county_beside_their_texts():
     page = daily_page()
     kinds = page[page.index("企业反映困难的类型") : page.index("企业原文）")]
     assert "<th>东区</th><th>西区</th><th>北区</th><th>全市</th>" in kinds
-    # 东区's two texts: "…缺口罩" is 口罩, the formula text is 其他 (ties keep the rule order)
-    cells = (
-        '<td class="num">1</td><td class="num">0</td><td class="num">0</td><td class="num">1</td>'
-    )
-    assert f'<td class="name">口罩</td>{cells}</tr>\n<tr><td class="name">其他</td>{cells}' in kinds
+    # 东区's two texts, split at "," and "/": the formula into three items of 其他, the markup
+    # into "<script>alert(1)<" (其他) and "script>缺口罩" (口罩)
+    row = '<td class="name">{}</td><td class="num">{n}</td><td class="num">0</td>'
+    row += '<td class="num">0</td><td class="num">{n}</td></tr>'
+    assert row.format("其他", n=4) + "\n<tr>" + row.format("口罩", n=1) in kinds
 
 
 def test_the_reports_break_the_figures_down_by_industry():
