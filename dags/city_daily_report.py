@@ -13,8 +13,10 @@ the validation report and `manifest.json`; the full-history tables under
 `<CITYSTATS_PUBLISH>/tables/` and `index.html` follow.
 Finally it looks back over earlier dates and triggers a republish of any date
 whose files arrived or changed after it was processed (revision + 1).
-Counties still missing at the cut-off, and any task that fails for good, are
-alerted (webhook and/or mail: `include/alerts.py`).
+Counties still missing at the cut-off are alerted by the scheduled nightly run
+only (a rerun alerts with conf `{"alert_missing": true}`); any task that fails for
+good is alerted, naming the counties of a mapped check task (webhook, DingTalk,
+WeCom or Feishu robots, mail: `include/alerts.py`).
 
 **Rerun one date.** `make backfill FROM=2020-03-17 TO=2020-03-17`, or
 `airflow dags test city_daily_report 2020-03-17`, or trigger with conf
@@ -68,6 +70,11 @@ PARALLEL_DATES = 3
         "look_back": Param(
             True, type="boolean", description="republish earlier dates whose files changed"
         ),
+        "alert_missing": Param(
+            False,
+            type="boolean",
+            description="alert about missing counties although this is not the nightly run",
+        ),
     },
     tags=["citystats", "daily"],
     doc_md=__doc__,
@@ -109,11 +116,13 @@ def city_daily_report():
         daily_pipeline.stage_daily_submissions(RunContext.from_env(), report_date, list(outcomes))
 
     @task
-    def alert_missing_counties(report_date: str, dag_run=None) -> list[str]:
+    def alert_missing_counties(report_date: str, dag_run=None, params=None) -> list[str]:
         from include import alerts
         from include.context import RunContext
 
-        return alerts.alert_missing_counties(RunContext.from_env(), report_date, dag_run.run_type)
+        return alerts.alert_missing_counties(
+            RunContext.from_env(), report_date, dag_run.run_type, params["alert_missing"]
+        )
 
     @task(multiple_outputs=False)
     def merge_county_daily(report_date: str) -> dict:

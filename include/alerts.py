@@ -1,21 +1,28 @@
 """Alerts to the statistics office: a task that failed for good (its retries used up), and
-counties still missing when the nightly run passes the cut-off.
+counties still missing when the nightly run passes the cut-off. The wording is Chinese: the
+office's duty staff read it in their chat groups and mailboxes.
 
-Where alerts go is deployment configuration; either, both or neither may be set:
+Where alerts go is deployment configuration; any of these may be set, or none:
 
 | variable | meaning |
 |---|---|
-| `CITYSTATS_ALERT_WEBHOOK` | URL receiving each alert as a JSON POST (chat bot, incident tool) |
-| `CITYSTATS_ALERT_SMTP_HOST`, `_PORT` (25) | mail server |
+| `CITYSTATS_ALERT_WEBHOOK` | URL receiving each alert as a JSON POST (incident tool, own bot) |
+| `CITYSTATS_ALERT_ROBOTS` | Apprise URLs of chat robots, separated by spaces (below) |
+| `CITYSTATS_ALERT_SMTP_HOST`, `_PORT` (25) | mail server; port 465 speaks SSL from the start |
 | `CITYSTATS_ALERT_SMTP_USER`, `_PASSWORD` | login, when the server wants one |
 | `CITYSTATS_ALERT_SMTP_STARTTLS` | `true` to upgrade the connection to TLS |
 | `CITYSTATS_ALERT_SMTP_FROM`, `_TO` | sender, and recipients separated by commas |
 
-With neither configured an alert is only written to the task log. A destination that is
-configured but cannot be reached raises, so the task (or callback) that sent it shows failed.
+Robot URLs: `dingtalk://<token>/` for a DingTalk (钉钉) robot, `dingtalk://<secret>@<token>/`
+for one in signed mode (加签, the secret beginning `SEC`); `wecombot://<key>` for a WeCom
+(企业微信) group robot; `feishu://<token>/` for a Feishu (飞书) robot.
+
+Mail goes through the smtp provider's `SmtpNotifier`, robots through Apprise. With nothing
+configured an alert is only written to the task log. A destination that is configured but
+cannot be reached raises, so the task (or callback) that sent it shows failed.
 
 The DAG files import this module at parse time: it imports only the standard library and
-`airflow.sdk` at the top.
+`airflow.sdk` at the top; the mail provider and Apprise are imported when an alert is sent.
 """
 
 from __future__ import annotations
@@ -23,26 +30,93 @@ from __future__ import annotations
 import json
 import logging
 import os
-import smtplib
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from airflow.sdk import BaseNotifier
 
 if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
     from include.context import RunContext
 
 log = logging.getLogger(__name__)
 
 WEBHOOK = "CITYSTATS_ALERT_WEBHOOK"
+ROBOTS = "CITYSTATS_ALERT_ROBOTS"
 SMTP_PREFIX = "CITYSTATS_ALERT_SMTP_"
 SMTP_FIELDS = ("HOST", "PORT", "USER", "PASSWORD", "STARTTLS", "FROM", "TO")
 # Every variable above: deployments pass these through to all Airflow processes.
-ALERT_SETTINGS = (WEBHOOK, *(SMTP_PREFIX + name for name in SMTP_FIELDS))
+ALERT_SETTINGS = (WEBHOOK, ROBOTS, *(SMTP_PREFIX + name for name in SMTP_FIELDS))
 TIMEOUT_SECONDS = 10
+SMTP_SSL_PORT = 465
+# The connection id SmtpNotifier is given; its fields come from CITYSTATS_ALERT_SMTP_*.
+MAIL_CONNECTION_ID = "citystats_alert_smtp"
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str
+    port: int
+    user: str
+    password: str
+    starttls: bool
+    sender: str
+    recipients: tuple[str, ...]
+
+    def connection(self) -> Connection:
+        from airflow.sdk import Connection
+
+        extra = {
+            "from_email": self.sender,
+            "disable_ssl": self.port != SMTP_SSL_PORT,
+            "disable_tls": not self.starttls,
+            "timeout": TIMEOUT_SECONDS,
+            "retry_limit": 1,
+        }
+        return Connection(
+            conn_id=MAIL_CONNECTION_ID,
+            conn_type="smtp",
+            host=self.host,
+            port=self.port,
+            login=self.user or None,
+            password=self.password or None,
+            extra=json.dumps(extra),
+        )
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    webhook: str = ""
+    robots: str = ""  # Apprise URLs
+    mail: MailSettings | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> AlertSettings:
+        env = os.environ if environ is None else environ
+
+        def smtp(name: str, default: str = "") -> str:
+            return (env.get(SMTP_PREFIX + name) or default).strip()
+
+        recipients = tuple(a.strip() for a in smtp("TO").split(",") if a.strip())
+        mail = None
+        if smtp("HOST") and recipients:
+            mail = MailSettings(
+                host=smtp("HOST"),
+                port=int(smtp("PORT", "25")),
+                user=smtp("USER"),
+                password=env.get(SMTP_PREFIX + "PASSWORD") or "",
+                starttls=smtp("STARTTLS").lower() in {"1", "true", "yes"},
+                sender=smtp("FROM", "citystats@localhost"),
+                recipients=recipients,
+            )
+        return cls(
+            webhook=(env.get(WEBHOOK) or "").strip(),
+            robots=(env.get(ROBOTS) or "").strip(),
+            mail=mail,
+        )
 
 
 @dataclass(frozen=True)
@@ -62,16 +136,18 @@ class Alert:
         }
 
 
-def send(alert: Alert, environ: Mapping[str, str] | None = None) -> list[str]:
+def send(alert: Alert, settings: AlertSettings) -> list[str]:
     """Deliver `alert` to every configured destination; return their names."""
-    env = os.environ if environ is None else environ
     log.warning("citystats alert: %s\n%s", alert.subject, alert.text)
     delivered = []
-    if env.get(WEBHOOK):
-        _post_json(env[WEBHOOK], alert.payload())
+    if settings.webhook:
+        _post_json(settings.webhook, alert.payload())
         delivered.append("webhook")
-    if env.get(SMTP_PREFIX + "HOST") and env.get(SMTP_PREFIX + "TO"):
-        _mail(alert, env)
+    if settings.robots:
+        _notify_robots(settings.robots, alert)
+        delivered.append("robots")
+    if settings.mail:
+        _mail(alert, settings.mail)
         delivered.append("email")
     return delivered
 
@@ -87,52 +163,55 @@ def _post_json(url: str, payload: dict) -> None:
         response.read()
 
 
-def _mail(alert: Alert, env: Mapping[str, str]) -> None:
-    def setting(name: str, default: str = "") -> str:
-        return env.get(SMTP_PREFIX + name) or default
+def _notify_robots(urls: str, alert: Alert) -> None:
+    from include.alert_channels import notify_robots
 
-    message = EmailMessage()
-    message["Subject"] = alert.subject
-    message["From"] = setting("FROM", "citystats@localhost")
-    message["To"] = ", ".join(a.strip() for a in setting("TO").split(",") if a.strip())
-    message.set_content(alert.text)
-    port = int(setting("PORT", "25"))
-    with smtplib.SMTP(setting("HOST"), port, timeout=TIMEOUT_SECONDS) as server:
-        if setting("STARTTLS").lower() in {"1", "true", "yes"}:
-            server.starttls()
-        if setting("USER"):
-            server.login(setting("USER"), setting("PASSWORD"))
-        server.send_message(message)
+    notify_robots(urls, alert.subject, alert.text)
+
+
+def _mail(alert: Alert, mail: MailSettings) -> None:
+    from include.alert_channels import send_mail
+
+    send_mail(mail.connection(), mail.sender, mail.recipients, alert.subject, alert.text)
 
 
 def task_failure_alert(context: Mapping) -> Alert:
     """What went wrong, where, and where to read the log, from a failure callback's context."""
     ti = context["ti"]
     map_index = getattr(ti, "map_index", -1)
-    task = ti.task_id if map_index in (None, -1) else f"{ti.task_id}[{map_index}]"
+    mapped = map_index not in (None, -1)
+    task = f"{ti.task_id}[{map_index}]" if mapped else ti.task_id
+    # A mapped task's label names what it worked on: a check task's counties, a date.
+    label = getattr(ti, "rendered_map_index", None) if mapped else None
     # The exception is missing when the task never reported back (its worker was lost).
-    problem = context.get("exception") or "no error reported: the task's worker stopped"
+    problem = context.get("exception") or "未报告错误：执行该任务的工作进程已停止（worker stopped）"
     log_url = getattr(ti, "log_url", None)
     details = {
         "dag_id": ti.dag_id,
         "run_id": ti.run_id,
         "task_id": ti.task_id,
         "map_index": map_index,
+        "map_label": label,
         "try_number": getattr(ti, "try_number", None),
         "logical_date": _iso(context.get("logical_date")),
         "error": str(problem),
         "log_url": log_url,
     }
-    text = "\n".join(
-        [
-            f"Task {task} of {ti.dag_id} failed in run {ti.run_id} "
-            f"(try {details['try_number']}, no retries left).",
-            f"Error: {problem}",
-            f"Log: {log_url}" if log_url else "",
-            "Fix the cause, then clear the task (or rerun the date) to run it again.",
-        ]
+    lines = [
+        f"任务 {task}（{ti.dag_id}）在运行 {ti.run_id} 中失败"
+        f"（第{details['try_number']}次尝试，已无重试）。",
+        f"涉及：{label}" if label else "",
+        f"错误：{problem}",
+        f"日志：{log_url}" if log_url else "",
+        "排除原因后，清除该任务（或重跑该日期）即可重新运行。",
+    ]
+    where = f"{task}（{label}）" if label else task
+    return Alert(
+        "task_failed",
+        f"citystats：{ti.dag_id}.{where} 失败",
+        "\n".join(line for line in lines if line),
+        details,
     )
-    return Alert("task_failed", f"citystats: {ti.dag_id}.{task} failed", text.strip(), details)
 
 
 def _iso(value) -> str | None:
@@ -143,21 +222,20 @@ class TaskFailureNotifier(BaseNotifier):
     """`on_failure_callback` of the citystats DAGs: one alert per task that failed for good."""
 
     def notify(self, context) -> None:
-        send(task_failure_alert(context))
+        send(task_failure_alert(context), AlertSettings.from_env())
 
 
 def missing_counties_alert(report_date: str, missing: list[tuple[str, str]], city) -> Alert:
-    names = ", ".join(f"{code} {name}" for code, name in missing)
+    names = "、".join(f"{name}（{code}）" for code, name in missing)
     text = (
-        f"{city.name} daily report {report_date}: {len(missing)} of {len(city.counties)} "
-        f"counties had sent no file by the cut-off ({city.schedule.missing_cutoff:%H:%M} "
-        f"{city.timezone}): {names}.\n"
-        "The report is published with them as `missing`. When a file arrives later, the next "
-        "nightly run republishes the date (or rerun it now)."
+        f"{city.name}{report_date}日报：截至{city.schedule.missing_cutoff:%H:%M}"
+        f"（{city.timezone}），{len(city.counties)}个区县中有{len(missing)}个未报送：{names}。\n"
+        "日报已发布，这些区县列为“未报送”。文件补报后，下一次夜间运行会重新发布该日期"
+        "（也可立即重跑该日期）。"
     )
     return Alert(
         "counties_missing",
-        f"citystats: {len(missing)} counties missing on {report_date}",
+        f"citystats：{report_date} {len(missing)}个区县未报送",
         text,
         {
             "report_date": report_date,
@@ -167,11 +245,13 @@ def missing_counties_alert(report_date: str, missing: list[tuple[str, str]], cit
 
 
 def alert_missing_counties(
-    run: RunContext, report_date: str, run_type: str | None = None
+    run: RunContext, report_date: str, run_type: str | None, requested: bool = False
 ) -> list[str]:
     """Alert about the counties staged as missing for the date; return their codes.
 
-    A backfill run stays silent: it reprocesses past dates whose nightly run already alerted.
+    Only the scheduled nightly run of a date alerts, or a run whose operator asked for it
+    (`requested`): backfills, republishes, manual reruns and `dag.test` reprocess a date
+    whose nightly run already did.
     """
     from include.daily_pipeline import DAILY
     from include.submissions import statuses
@@ -181,6 +261,6 @@ def alert_missing_counties(
     with run.engine.connect() as connection:
         staged = statuses(connection, DAILY, report_date)
     missing = [(c.code, c.name) for c in city.counties if staged.get(c.code, MISSING) == MISSING]
-    if missing and run_type != "backfill":
-        send(missing_counties_alert(report_date, missing, city))
+    if missing and (run_type == "scheduled" or requested):
+        send(missing_counties_alert(report_date, missing, city), run.alerts)
     return [code for code, _ in missing]

@@ -1,5 +1,6 @@
-"""Local stand-ins for the alert destinations: a webhook (HTTP) and a mail server (SMTP),
-each on 127.0.0.1 in a thread, keeping what they receive."""
+"""Local stand-ins for the alert destinations: a webhook (HTTP), the chat robots (HTTP, as
+DingTalk, WeCom and Feishu answer) and a mail server (SMTP), each on 127.0.0.1 in a thread,
+keeping what they receive."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import socketserver
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 
 class _WebhookHandler(BaseHTTPRequestHandler):
@@ -20,6 +22,23 @@ class _WebhookHandler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def log_message(self, *args):  # keep the test output quiet
+        pass
+
+
+class _RobotHandler(BaseHTTPRequestHandler):
+    """Keeps (path, query, JSON body) and answers as the robots' APIs do on success."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        url = urlsplit(self.path)
+        self.server.received.append((url.path, parse_qs(url.query), json.loads(body)))
+        answer = json.dumps({"errcode": 0, "errmsg": "ok", "code": 0, "msg": "success"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(answer.encode())
+
+    def log_message(self, *args):
         pass
 
 
@@ -66,6 +85,30 @@ def _serve(server):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server
+
+
+@contextmanager
+def robot_receiver(monkeypatch):
+    """(received requests) of the DingTalk, WeCom and Feishu robot APIs, which Apprise is
+    pointed at on 127.0.0.1 instead of their public hosts (same paths and queries)."""
+    from apprise.plugins.dingtalk import NotifyDingTalk
+    from apprise.plugins.feishu import NotifyFeishu
+    from apprise.plugins.wecombot import NotifyWeComBot
+
+    server = _serve(ThreadingHTTPServer(("127.0.0.1", 0), _RobotHandler))
+    local = f"http://127.0.0.1:{server.server_address[1]}"
+    for robot in (NotifyDingTalk, NotifyWeComBot, NotifyFeishu):
+        public = urlsplit(robot.notify_url)
+        monkeypatch.setattr(
+            robot,
+            "notify_url",
+            robot.notify_url.replace(f"{public.scheme}://{public.netloc}", local),
+        )
+    try:
+        yield server.received
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @contextmanager
