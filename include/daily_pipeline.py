@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
+from sqlalchemy import func, select
+
 from include import submissions, warehouse
 from include.config import CityConfig, Settings
 from include.context import RunContext
 from include.ingest import landing as storage
 from include.publish import publication
-from include.tables import county_daily, daily_submission_rows
+from include.tables import (
+    county_daily,
+    daily_submission_rows,
+    difficulty_kinds_daily,
+    industry_daily,
+    key_enterprise_daily,
+)
 from transforms.check.outcomes import CountyOutcome
 from transforms.check.validation import daily_context_findings
 from transforms.ingest import readers
-from transforms.merge.daily import COUNTY_DAILY_COLUMNS, merge_county_daily
+from transforms.merge.daily import ACCEPTED, COUNTY_DAILY_COLUMNS, merge_county_daily
+from transforms.merge.difficulties import difficulty_items, kind_items_per_county
+from transforms.merge.industries import resumption_by_industry
+from transforms.merge.ledger import LAST_REPORT_WINDOW_DAYS, key_enterprise_ledger
 from transforms.merge.revisions import assign_revisions
 from transforms.periods import data_date, local_deadline
 
@@ -54,6 +66,7 @@ def _daily_deadline(city: CityConfig, period: str) -> datetime:
 
 
 DAG_ID = "city_daily_report"
+LEDGER_KEYS_PER_QUERY = 5_000
 
 DAILY = submissions.SubmissionKind(
     name="daily",
@@ -108,29 +121,62 @@ def stage_daily_submissions(run: RunContext, report_date: str, checked: list[lis
 
 
 def merge_daily(run: RunContext, report_date: str) -> dict:
-    """Recompute `county_daily` for the date and replace its rows in one transaction;
-    a row keeps its revision unless its values changed."""
+    """Recompute `county_daily` for the date, and the details the report shows beside it (the
+    key-enterprise ledger, difficulties by kind, resumption by industry), and replace their
+    rows in one transaction; a `county_daily` row keeps its revision unless its values
+    changed."""
     city, settings = run.city, run.settings
     day = date.fromisoformat(report_date)
+    counties = [(c.code, c.name) for c in city.counties]
     registry = submissions.load_registry(settings)
+    partition = {"report_date": day}
     with warehouse.locked(run.engine, submissions.rows_lock(DAILY.name, report_date)) as connection:
+        staged = submissions.statuses(connection, DAILY, report_date)
+        reported = warehouse.read_partition(connection, daily_submission_rows, partition)
         merged = merge_county_daily(
-            day,
-            [(c.code, c.name) for c in city.counties],
-            (city.code, city.name),
-            registry,
-            submissions.statuses(connection, DAILY, report_date),
-            warehouse.read_partition(connection, daily_submission_rows, {"report_date": day}),
+            day, counties, (city.code, city.name), registry, staged, reported
         )
-        published = warehouse.read_partition(connection, county_daily, {"report_date": day})
+        published = warehouse.read_partition(connection, county_daily, partition)
         revised = assign_revisions(merged, published, ["report_date", "county_code"])
-        warehouse.replace_partition(connection, county_daily, {"report_date": day}, revised)
+        warehouse.replace_partition(connection, county_daily, partition, revised)
+        ledger = key_enterprise_ledger(
+            day, registry, counties, reported, _last_reported(connection, day, registry)
+        )
+        warehouse.replace_partition(connection, key_enterprise_daily, partition, ledger)
+        kinds = kind_items_per_county(difficulty_items(reported))
+        warehouse.replace_partition(connection, difficulty_kinds_daily, partition, kinds)
+        accepted = [code for code, status in staged.items() if status == ACCEPTED]
+        industries = resumption_by_industry(day, registry, reported, accepted)
+        warehouse.replace_partition(
+            connection, industry_daily, partition, industries.assign(report_date=day)
+        )
     city_row = revised[revised["county_code"] == city.code].iloc[0]
     return {
         "report_date": report_date,
         "status": city_row["status"],
         "revision": int(revised["revision"].max()),
     }
+
+
+def _last_reported(connection, day: date, registry) -> dict[str, date]:
+    """Each key enterprise's latest date with an accepted row, up to `day`, within the
+    ledger's window (the table's key leads with the date, so the read stays bounded); the
+    keys a batch at a time, as a country's key enterprises are more than one statement may
+    bind."""
+    keys = list(
+        registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
+    )
+    rows = daily_submission_rows.c
+    first = day - timedelta(days=LAST_REPORT_WINDOW_DAYS - 1)
+    last = []
+    for start in range(0, len(keys), LEDGER_KEYS_PER_QUERY):
+        last += connection.execute(
+            select(rows.enterprise_id, func.max(rows.report_date))
+            .where(rows.report_date.between(first, day))
+            .where(rows.enterprise_id.in_(keys[start : start + LEDGER_KEYS_PER_QUERY]))
+            .group_by(rows.enterprise_id)
+        ).all()
+    return {enterprise: pd.Timestamp(on) for enterprise, on in last}
 
 
 def county_daily_table(report_date: str, run: RunContext | None = None):

@@ -485,3 +485,104 @@ county_quarter_daily_summary = Table(
         LAST_VALUE,
     ),
 )
+
+# What the daily reports show beside county_daily, kept per date so that analysts read the
+# whole history (merged with county_daily, in the same transaction).
+key_enterprise_daily = Table(
+    "key_enterprise_daily",
+    metadata,
+    _col("report_date", Date, "data date", primary_key=True),
+    _col(
+        "enterprise_id",
+        String(18),
+        "unified social credit code of a key enterprise (重点企业) in scope on the date",
+        primary_key=True,
+    ),
+    _col("county_code", String(6), "county the enterprise is registered in"),
+    _col("county_name", String(64), "name of the county"),
+    _col("enterprise_name", Text, "enterprise name"),
+    _col("grid_officer", Text, "grid officer (网格员) following the enterprise, from the registry"),
+    _col("grid_officer_phone", Text, "the grid officer's phone, from the registry"),
+    _col(
+        "resumed",
+        Boolean,
+        "resumed work, as the enterprise reported that day; empty when it did not report",
+    ),
+    _col("resumed_on", Date, "date work resumed, as reported that day"),
+    _col("employees_total", BigInteger, "employees, as reported that day", "persons", "sum"),
+    _col(
+        "employees_on_site", BigInteger, "employees on site, as reported that day", "persons", "sum"
+    ),
+    _col("capacity_pct", Float, "capacity restored, as reported that day", PERCENT, "none"),
+    _col("difficulties", Text, "the difficulties the enterprise wrote that day"),
+    _col(
+        "last_reported_on",
+        Date,
+        "latest date up to this one with an accepted row of the enterprise, within the "
+        "report's 92-day window; empty: none",
+    ),
+    _col(
+        "days_since_reported",
+        Integer,
+        "report_date minus last_reported_on (0: reported that day)",
+        "days",
+        "none",
+    ),
+)
+
+difficulty_kinds_daily = Table(
+    "difficulty_kinds_daily",
+    metadata,
+    _col("report_date", Date, "data date", primary_key=True),
+    _col("county_code", String(6), "county whose enterprises raised the items", primary_key=True),
+    _col(
+        "kind",
+        String(32),
+        "difficulty kind id from transforms/merge/difficulty_kinds.toml (masks, thermometers, "
+        "disinfectant, labour, logistics, materials, funding, orders, other)",
+        primary_key=True,
+    ),
+    _col("kind_name", String(32), "the kind's Chinese name, as the reports show it"),
+    _col(
+        "kind_group",
+        String(32),
+        "防疫物资 for the epidemic supplies, else the kind's own name",
+    ),
+    _col(
+        "items",
+        Integer,
+        "difficulties of this kind in the county's accepted rows that day (one enterprise's "
+        "text may name several)",
+        COUNT,
+        "sum",
+    ),
+)
+
+industry_daily = Table(
+    "industry_daily",
+    metadata,
+    _col("report_date", Date, "data date", primary_key=True),
+    _col(
+        "industry_code",
+        String(2),
+        "GB/T 4754-2017 division of the registry's enterprises (06–46)",
+        primary_key=True,
+    ),
+    _col("industry_name", String(64), "the division's Chinese name"),
+    _col(
+        "enterprises_in_scope",
+        Integer,
+        "registry enterprises of the division in scope on the date, in the counties whose "
+        "file was accepted (on time or late)",
+        COUNT,
+        "sum",
+    ),
+    _col("enterprises_resumed", Integer, "of those, reported as resumed", COUNT, "sum"),
+    _col(
+        "resumption_rate",
+        Float,
+        "enterprises_resumed / enterprises_in_scope",
+        FRACTION,
+        "ratio of the sums",
+    ),
+)

@@ -24,6 +24,12 @@ PUBLISHED_AS = {
     "county_quarter_daily_summary": "`<publish>/daily_summary/<YYYYQn>/"
     "county_quarter_daily_summary.csv` (one quarter), "
     "`<publish>/tables/county_quarter_daily_summary.parquet` (full history)",
+    "key_enterprise_daily": "`<publish>/daily/<date>/key_enterprises.csv` (one date, "
+    "as the ledger orders it), `<publish>/tables/key_enterprise_daily.parquet` (full history)",
+    "difficulty_kinds_daily": "`<publish>/tables/difficulty_kinds_daily.parquet` (full "
+    "history); each daily report shows the date's kinds by county and their trend",
+    "industry_daily": "`<publish>/tables/industry_daily.parquet` (full history); each daily "
+    "report shows the date's table and chart",
     "submissions_log": "`<publish>/tables/submissions_log.parquet` (full history); "
     "each publication's `manifest.json` lists its period's entries",
 }
@@ -33,6 +39,9 @@ ANALYST_TABLE_LABELS = {
     "county_daily": "县区日表",
     "county_quarterly": "县区季表",
     "county_quarter_daily_summary": "日报季度汇总",
+    "key_enterprise_daily": "重点企业台账",
+    "difficulty_kinds_daily": "企业困难分类",
+    "industry_daily": "分行业复工",
     "submissions_log": "报送记录",
 }
 

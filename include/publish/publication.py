@@ -19,7 +19,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
-from sqlalchemy import func, select
 
 from include import submissions, warehouse
 from include.config import CityConfig, Settings
@@ -34,6 +33,9 @@ from include.tables import (
     county_daily,
     county_quarterly,
     daily_submission_rows,
+    difficulty_kinds_daily,
+    industry_daily,
+    key_enterprise_daily,
     metadata,
     publications,
     quarterly_submission_rows,
@@ -41,8 +43,8 @@ from include.tables import (
 )
 from transforms.check.outcomes import PeriodOutcomes
 from transforms.merge.difficulties import difficulty_items, kinds_by_county
-from transforms.merge.industries import output_by_industry, resumption_by_industry
-from transforms.merge.ledger import key_enterprise_ledger
+from transforms.merge.industries import output_by_industry
+from transforms.merge.ledger import in_ledger_order
 from transforms.periods import (
     local_deadline,
     quarter_bounds,
@@ -59,7 +61,6 @@ from transforms.publish.report_html import FileLink, IndexEntry
 REPORT_PAGE, QUALITY_PAGE = "report.html", "data_quality.html"
 BRIEFING_NAME = "briefing.txt"
 LEDGER_NAME = "key_enterprises.csv"
-LEDGER_KEYS_PER_QUERY = 5_000
 TABLES_FOLDER, DICTIONARY_NAME, INDEX_NAME = "tables", "data-dictionary.md", "index.html"
 # The warehouse lock of index.html and tables/ (a period's is "publish:<kind>/<period>").
 PUBLISH_ROOT_LOCK = "publish:root"
@@ -111,6 +112,16 @@ def publish_daily_report(
             connection, submissions_log, "period", first.isoformat(), report_date, {"kind": "daily"}
         )
         reported = warehouse.read_partition(connection, daily_submission_rows, {"report_date": day})
+        ledger = in_ledger_order(
+            warehouse.read_partition(connection, key_enterprise_daily, {"report_date": day}),
+            [(c.code, c.name) for c in city.counties],
+        )
+        industries = warehouse.read_partition(
+            connection, industry_daily, {"report_date": day}, order_by=["industry_code"]
+        )
+        kinds_history = warehouse.read_range(
+            connection, difficulty_kinds_daily, "report_date", first, day
+        )
     difficulties = enterprise_difficulties(reported, city)
     earlier = history[history["report_date"] < pd.Timestamp(day)]
     previous = (
@@ -119,10 +130,6 @@ def publish_daily_report(
     statuses = _statuses(table, outcomes)
     items = difficulty_items(reported)
     summary = briefing.daily_briefing(day, table, previous, statuses, items)
-    registry = submissions.load_registry(run.settings)
-    ledger = _key_enterprise_ledger(run, day, registry, reported)
-    counted = [code for code, status in statuses.items() if status in briefing.COUNTED]
-    industries = resumption_by_industry(day, registry, reported, counted)
     rankings = briefing.daily_rankings(table, previous, statuses)
     workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
     title = f"{city.name}复工复产日报 {chinese_date(day)}"
@@ -168,6 +175,7 @@ def publish_daily_report(
         rankings,
         ledger,
         kinds_by_county(items, [(c.code, c.name) for c in city.counties]),
+        kinds_history,
         industries,
     )
     files.update(receipt_files)
@@ -184,34 +192,6 @@ def publish_daily_report(
     }
     revision = int(table["revision"].max())
     return _publish(run, "daily", report_date, files, rows, revision, *_sources(outcomes))
-
-
-def _key_enterprise_ledger(
-    run: RunContext, day: date, registry: pd.DataFrame, reported: pd.DataFrame
-) -> pd.DataFrame:
-    """The date's key-enterprise ledger, with each key enterprise's latest accepted row up to
-    the date read from the warehouse."""
-    keys = list(
-        registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
-    )
-    rows = daily_submission_rows.c
-    # Within the report's window (the table's key leads with the date, so the read stays
-    # bounded), and the keys a batch at a time: a country's key enterprises are more than
-    # one statement may bind.
-    first = day - timedelta(days=report_html.TREND_DAYS - 1)
-    last = []
-    with run.engine.connect() as connection:
-        for start in range(0, len(keys), LEDGER_KEYS_PER_QUERY):
-            last += connection.execute(
-                select(rows.enterprise_id, func.max(rows.report_date))
-                .where(rows.report_date.between(first, day))
-                .where(rows.enterprise_id.in_(keys[start : start + LEDGER_KEYS_PER_QUERY]))
-                .group_by(rows.enterprise_id)
-            ).all()
-    counties = [(c.code, c.name) for c in run.city.counties]
-    return key_enterprise_ledger(
-        day, registry, counties, reported, {enterprise: pd.Timestamp(on) for enterprise, on in last}
-    )
 
 
 def _compiler(city: CityConfig, cut_off: datetime) -> report_excel.Compiler:

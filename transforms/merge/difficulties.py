@@ -73,6 +73,38 @@ def kind_counts(items: pd.DataFrame) -> pd.DataFrame:
     return table[["kind", "name", "count"]].reset_index(drop=True)
 
 
+KIND_COLUMNS = ["report_date", "county_code", "kind", "kind_name", "kind_group", "items"]
+
+
+def kind_items_per_county(items: pd.DataFrame) -> pd.DataFrame:
+    """`difficulty_kinds_daily` rows: items per date, county and kind (only those with items),
+    in county code and rule order."""
+    kinds = difficulty_kinds()
+    order = {k.id: n for n, k in enumerate(kinds)}
+    table = items.groupby(["report_date", "county_code", "kind"]).size().rename("items")
+    table = table.reset_index()
+    table["kind_name"] = table["kind"].map({k.id: k.name for k in kinds})
+    table["kind_group"] = table["kind"].map({k.id: k.group for k in kinds})
+    table["items"] = table["items"].astype("int64")
+    table = table.assign(order=table["kind"].map(order)).sort_values(
+        ["report_date", "county_code", "order"], kind="stable"
+    )
+    return table[KIND_COLUMNS].reset_index(drop=True)
+
+
+def kinds_over_days(per_county: pd.DataFrame, days: list) -> list[tuple[str, list[int]]]:
+    """(kind name, items on each of `days`) for every kind with items on any of them, in rule
+    order; `per_county`: `difficulty_kinds_daily` rows."""
+    totals = per_county.groupby(["kind", per_county["report_date"].map(pd.Timestamp)])["items"]
+    totals = totals.sum()
+    present = set(per_county["kind"])
+    return [
+        (kind.name, [int(totals.get((kind.id, pd.Timestamp(day)), 0)) for day in days])
+        for kind in difficulty_kinds()
+        if kind.id in present
+    ]
+
+
 def kinds_by_county(items: pd.DataFrame, counties: list[tuple[str, str]]) -> pd.DataFrame:
     """Items per kind (rows: the kinds with items, most first) and county (columns: the county
     codes in the given order, then `total`)."""

@@ -29,6 +29,8 @@ LEDGER_COLUMNS = [
     "last_reported_on",
     "days_since_reported",
 ]
+# How far back "days since it last reported" looks: the daily report's window.
+LAST_REPORT_WINDOW_DAYS = 92
 ROW_VALUES = ["resumed", "resumed_on", "employees_total", "employees_on_site", "capacity_pct"]
 
 
@@ -42,9 +44,7 @@ def key_enterprise_ledger(
     """The ledger of `report_date`. `registry`: the canonical registry; `counties`: (code,
     name) in the configured order; `rows`: the date's accepted enterprise rows;
     `last_reported`: each key enterprise's latest date with an accepted row, up to this one
-    (absent: none in the window the caller looked at).
-    Order: not resumed, then not reported that day, then resumed; within each, counties in
-    the configured order and enterprises by credit code."""
+    (absent: none in the window the caller looked at). In `in_ledger_order`."""
     order = {code: n for n, (code, _) in enumerate(counties)}
     keys = in_scope_on(registry, report_date)
     keys = keys[keys["key_enterprise"].fillna(False).astype(bool)]
@@ -73,6 +73,13 @@ def key_enterprise_ledger(
         [None if pd.isna(d) else (pd.Timestamp(report_date) - d).days for d in last],
         dtype="Int64",
     )
+    return in_ledger_order(ledger, counties)
+
+
+def in_ledger_order(ledger: pd.DataFrame, counties: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """Not resumed, then not reported that day, then resumed; within each, counties in the
+    configured order and enterprises by credit code."""
+    order = {code: n for n, (code, _) in enumerate(counties)}
     standing = ledger["resumed"].map({False: 0, True: 2}).fillna(1).astype(int)
     ledger = ledger.assign(standing=standing, order=ledger["county_code"].map(order)).sort_values(
         ["standing", "order", "enterprise_id"], kind="stable"

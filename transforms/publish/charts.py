@@ -14,6 +14,8 @@ from html import escape
 from transforms.publish.labels import short_chinese_date
 
 BLUE, ORANGE, GREEN, GREY, RED = "#1f5fa8", "#e07b1a", "#2e8b57", "#8a8f98", "#c0392b"
+# Several series of one chart (difficulty kinds), told apart in this order.
+PALETTE = (BLUE, ORANGE, GREEN, RED, "#7b4fa0", "#1a9c9c", "#8c5a2b", "#d4589b", GREY)
 AXIS_COLOUR, GRID_COLOUR, TEXT_COLOUR = "#555", "#e3e6ea", "#222"
 
 
@@ -38,10 +40,13 @@ def line_chart_svg(
     height: int = 300,
     compact: bool = False,
     css_class: str = "chart",
+    axis_max: float = 1.0,
+    tick_text: Callable[[float], str] = lambda tick: f"{tick * 100:.0f}%",
+    value_text: Callable[[float], str] = percent,
 ) -> str:
-    """Fractions 0–1 over days, on a 0–100 % axis, with the latest value of each series
-    written at its end. `compact` drops the legend and thins the axis labels (small
-    multiples)."""
+    """Values 0–`axis_max` over days (by default fractions on a 0–100 % axis), with the
+    latest value of each series written at its end. `compact` drops the legend and thins
+    the axis labels (small multiples)."""
     left, right = (34, 44) if compact else (44, 64)
     top, bottom = (20, 20) if compact else (34, 28)
     plot_width, plot_height = width - left - right, height - top - bottom
@@ -51,13 +56,13 @@ def line_chart_svg(
         return left + (plot_width * index / (count - 1) if count > 1 else plot_width / 2)
 
     def y_of(value: float) -> float:
-        return top + plot_height * (1 - min(max(value, 0.0), 1.0))
+        return top + plot_height * (1 - min(max(value / axis_max, 0.0), 1.0))
 
     parts = [_svg_open(title, width, height, css_class)]
-    for tick in (0, 0.5, 1) if compact else (0, 0.25, 0.5, 0.75, 1):
-        y = y_of(tick)
+    for share in (0, 0.5, 1) if compact else (0, 0.25, 0.5, 0.75, 1):
+        y = y_of(share * axis_max)
         parts.append(_line(left, y, left + plot_width, y, GRID_COLOUR))
-        parts.append(_text(left - 4, y + 4, f"{tick * 100:.0f}%", anchor="end", size=10))
+        parts.append(_text(left - 4, y + 4, tick_text(share * axis_max), anchor="end", size=10))
     parts.append(_line(left, top + plot_height, left + plot_width, top + plot_height, AXIS_COLOUR))
     for index in _tick_positions(count, 3 if compact else 7):
         x = x_of(index)
@@ -67,7 +72,7 @@ def line_chart_svg(
         )
     end_labels = []
     for entry in series:
-        marks, end_label = _series_marks(entry, x_of, y_of)
+        marks, end_label = _series_marks(entry, x_of, y_of, value_text)
         parts += marks
         end_labels += [end_label] if end_label else []
     parts += [
@@ -82,7 +87,29 @@ def line_chart_svg(
     return "".join(parts)
 
 
-def _series_marks(entry: Series, x_of: Callable, y_of: Callable) -> tuple[list[str], tuple | None]:
+def count_lines_svg(
+    title: str, days: Sequence[date], counts: Sequence[tuple[str, list[int]]]
+) -> str:
+    """Whole counts over days, one line per (label, counts), on an axis from 0 to a multiple
+    of 4 at or above the largest count, so that every grid line is a whole number."""
+    largest = max((max(values) for _, values in counts), default=0)
+    axis_max = max(4, -(-largest // 4) * 4)
+    series = [
+        Series(label, values, PALETTE[n % len(PALETTE)]) for n, (label, values) in enumerate(counts)
+    ]
+    return line_chart_svg(
+        title,
+        days,
+        series,
+        axis_max=axis_max,
+        tick_text=lambda tick: f"{tick:.0f}",
+        value_text=lambda value: f"{value:.0f}",
+    )
+
+
+def _series_marks(
+    entry: Series, x_of: Callable, y_of: Callable, value_text: Callable[[float], str]
+) -> tuple[list[str], tuple | None]:
     """The series' lines and dots, and its end label (x, y, text, colour) if it has values."""
     marks, run = [], []
     points = [(i, v) for i, v in enumerate(entry.values)]
@@ -105,7 +132,7 @@ def _series_marks(entry: Series, x_of: Callable, y_of: Callable) -> tuple[list[s
         return marks, None
     x, y = x_of(last[0]), y_of(last[1])
     marks.append(_dot(x, y, entry.colour, entry.stroke_width + 1))
-    return marks, (x, y, percent(last[1]), entry.colour)
+    return marks, (x, y, value_text(last[1]), entry.colour)
 
 
 def _spread(labels: list[tuple], gap: float) -> list[tuple]:
@@ -136,11 +163,12 @@ def horizontal_bars_svg(
     negative_colour: str = RED,
     value_text: Callable[[float], str] = lambda v: f"{v:,.0f}",
     width: int = 420,
+    label_width: int = 110,
     bar_height: int = 18,
     css_class: str = "chart bars",
 ) -> str:
     """One bar per label; negative values grow left of a zero line; None shows as 无数据."""
-    label_width, value_width, top = 110, 70, 26
+    value_width, top = 70, 26
     height = top + len(labels) * (bar_height + 6) + 6
     present = [v for v in values if v is not None]
     low, high = min([0.0, *present]), max([0.0, *present])

@@ -87,6 +87,21 @@ COLUMN_LABELS = {
     "enterprise_id": "统一社会信用代码",
     "enterprise_name": "企业名称",
     "difficulties": "存在困难",
+    # key_enterprise_daily (重点企业台账)
+    "grid_officer": "网格员",
+    "grid_officer_phone": "联系电话",
+    "resumed": "是否复工",
+    "resumed_on": "复工日期",
+    "last_reported_on": "最近报送日期",
+    "days_since_reported": "距最近报送天数",
+    # difficulty_kinds_daily
+    "kind": "困难类型代码",
+    "kind_name": "困难类型",
+    "kind_group": "困难大类",
+    "items": "项数",
+    # industry_daily
+    "industry_code": "行业代码",
+    "industry_name": "行业名称",
     **SIGNATURE_LABELS,
 }
 

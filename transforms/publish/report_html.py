@@ -22,6 +22,7 @@ import pandas as pd
 from transforms.check.outcomes import CountyOutcome, PeriodOutcomes
 from transforms.findings import SEVERITY_LABELS
 from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
+from transforms.merge.difficulties import kinds_over_days
 from transforms.publish import charts
 from transforms.publish.briefing import Briefing
 from transforms.publish.labels import (
@@ -193,6 +194,7 @@ def daily_report_html(
     rankings: pd.DataFrame,
     ledger: pd.DataFrame,
     kinds: pd.DataFrame,
+    kinds_history: pd.DataFrame,
     industries: pd.DataFrame,
 ) -> bytes:
     """The daily report, its briefing first. `table`: the date's `county_daily` rows
@@ -202,7 +204,9 @@ def daily_report_html(
     that raised a difficulty or a shortage; `receipts`: each county's receipts (county code
     -> links); `rankings`: `briefing.daily_rankings`; `ledger`: `transforms.merge.ledger`;
     `kinds`: the date's difficulties by kind and county (`difficulties.kinds_by_county`);
-    `industries`: `industries.resumption_by_industry`."""
+    `kinds_history`: the `difficulty_kinds_daily` rows of the `TREND_DAYS` dates up to this
+    one; `industries`: the date's `industry_daily` rows (`industries.resumption_by_industry`).
+    """
     city = table.iloc[-1]
     counties = table.iloc[:-1]
     on_time = outcomes.on_time_by_county
@@ -263,7 +267,22 @@ def daily_report_html(
             }
             for r in industries.to_dict("records")
         ],
+        industry_chart=charts.horizontal_bars_svg(
+            "分行业复工率",
+            list(industries["industry_name"]),
+            [float(v) for v in industries["resumption_rate"]],
+            value_text=charts.percent,
+            width=560,
+            label_width=230,
+        )
+        if len(industries)
+        else "",
         kind_counties=list(counties["county_name"]),
+        kind_chart=charts.count_lines_svg(
+            "企业反映困难的类型走势（项）", days, kinds_over_days(kinds_history, days)
+        )
+        if len(kinds_history)
+        else "",
         kinds=[
             {
                 "name": row["name"],
@@ -571,6 +590,20 @@ def quarterly_report_html(
             }
             for r in industries.to_dict("records")
         ],
+        industry_chart=charts.horizontal_bars_svg(
+            "分行业对工业增加值增长的拉动（百分点）",
+            list(industries["industry_name"]),
+            [
+                None if _missing(v) else float(v)
+                for v in industries["value_added_contribution_points"]
+            ],
+            colour=charts.GREEN,
+            value_text=lambda v: f"{v:+.1f}",
+            width=560,
+            label_width=230,
+        )
+        if len(industries)
+        else "",
         headline=_headline(counted, counties, statuses),
         columns=QUARTERLY_TABLE,
         rows=_table_rows(table, statuses),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,12 @@ from include.config import load_city_config
 from include.context import RunContext
 from include.publish import publication
 from include.publish.publication import enterprise_difficulties
-from include.tables import submissions_log
+from include.tables import (
+    difficulty_kinds_daily,
+    industry_daily,
+    key_enterprise_daily,
+    submissions_log,
+)
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
 from tests.html_checks import PageParts
 
@@ -174,9 +180,37 @@ def test_the_forms_signature_block_reaches_the_log_the_report_and_the_receipt(ci
     assert "  填表人：张小红\n" in receipt and "  审核人：未填写\n" in receipt
 
 
+def test_the_merge_keeps_the_reports_details_per_date_for_analysts(city):
+    merge_day()
+    run = RunContext.from_env()
+    partition = {"report_date": date.fromisoformat(DAY)}
+    ledger = warehouse.read_partition(run.engine, key_enterprise_daily, partition)
+    assert sorted(ledger["enterprise_id"]) == sorted([E1, W1])
+    assert set(ledger["grid_officer"].isna()) == {True}  # the tiny registry names no officers
+    kinds = warehouse.read_partition(run.engine, difficulty_kinds_daily, partition)
+    assert kinds[["county_code", "kind", "kind_name", "items"]].values.tolist() == [
+        [EAST, "masks", "口罩", 1]
+    ]
+    industries = warehouse.read_partition(
+        run.engine, industry_daily, partition, order_by=["industry_code"]
+    )
+    # E2 (30) did not report and N1 (09) has not resumed; every county's file was accepted.
+    assert industries[
+        ["industry_code", "enterprises_in_scope", "enterprises_resumed"]
+    ].values.tolist() == [["09", 1, 0], ["20", 1, 1], ["30", 1, 0], ["31", 1, 1], ["44", 1, 1]]
+    assert industries["industry_name"].iloc[3] == "黑色金属冶炼和压延加工业"
+
+    publication.refresh_publish_root(run)
+    tables = Path(run.settings.publish) / "tables"
+    for name in ("key_enterprise_daily", "difficulty_kinds_daily", "industry_daily"):
+        frame = pd.read_parquet(tables / f"{name}.parquet")
+        assert len(frame) == {"key_enterprise_daily": 2, "difficulty_kinds_daily": 1}.get(name, 5)
+    assert "## industry_daily" in (tables / "data-dictionary.md").read_text(encoding="utf-8")
+
+
 def test_the_ledger_reads_the_last_reports_a_batch_of_key_enterprises_at_a_time(city, monkeypatch):
     # E1 (东区) and W1 (西区) are the tiny city's key enterprises, both reported today
-    monkeypatch.setattr(publication, "LEDGER_KEYS_PER_QUERY", 1)
+    monkeypatch.setattr(daily_pipeline, "LEDGER_KEYS_PER_QUERY", 1)
     merge_day()
     folder = Path(daily_pipeline.publish_daily(RunContext.from_env(), DAY))
     ledger = pd.read_csv(folder / "key_enterprises.csv", dtype={"enterprise_id": str})

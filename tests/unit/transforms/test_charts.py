@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from transforms.publish.charts import Series, horizontal_bars_svg, line_chart_svg
+from transforms.publish.charts import Series, count_lines_svg, horizontal_bars_svg, line_chart_svg
 
 DAYS = [date(2020, 3, 1) + timedelta(days=n) for n in range(6)]
 
@@ -50,3 +50,18 @@ def test_negative_bars_grow_left_of_zero_and_missing_ones_say_so():
     ]
     assert up_x == zero and down_x + down_w == zero and up_w == down_w
     assert "无数据" in svg
+
+
+def test_counts_get_a_whole_number_axis_and_their_own_end_labels():
+    svg = count_lines_svg(
+        "困难类型", DAYS, [("口罩", [3, 5, 6, 2, 1, 1]), ("用工", [0, 0, 1, 1, 0, 0])]
+    )
+    ticks = re.findall(r'text-anchor="end"[^>]*>(\d+)</text>', svg)
+    assert ticks == ["0", "2", "4", "6", "8"]  # up to 8: the multiple of 4 at or above 6
+    assert ">1</text>" in svg and ">0</text>" in svg  # each line's last value, as a count
+    assert "%" not in svg
+
+
+def test_an_empty_count_chart_still_has_an_axis():
+    svg = count_lines_svg("困难类型", DAYS, [])
+    assert re.findall(r'text-anchor="end"[^>]*>(\d+)</text>', svg) == ["0", "1", "2", "3", "4"]

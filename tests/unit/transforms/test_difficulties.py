@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from transforms.merge.difficulties import difficulty_items, kind_counts, kinds_by_county
+from transforms.merge.difficulties import (
+    difficulty_items,
+    kind_counts,
+    kind_items_per_county,
+    kinds_by_county,
+    kinds_over_days,
+)
 
 
 def items_of(*texts: str | None) -> pd.DataFrame:
@@ -72,3 +78,41 @@ def test_kinds_are_counted_per_county_with_the_citys_total():
         ["测温枪", 0, 1, 0, 1],
         ["订单", 0, 1, 0, 1],
     ]
+
+
+def test_kind_items_are_kept_per_date_county_and_kind_for_the_warehouse():
+    items = items_of("口罩短缺；测温枪不足", "缺口罩、缺工人", "厂房漏水")
+    items.loc[items["enterprise_id"] == "e2", "county_code"] = "440204"
+    table = kind_items_per_county(items)
+    assert table.to_dict("records") == [
+        {
+            "report_date": pd.Timestamp("2020-02-10"),
+            "county_code": "440203",
+            "kind": kind,
+            "kind_name": name,
+            "kind_group": group,
+            "items": n,
+        }
+        for kind, name, group, n in (
+            ("masks", "口罩", "防疫物资", 2),
+            ("thermometers", "测温枪", "防疫物资", 1),
+            ("labour", "用工", "用工", 1),
+        )
+    ] + [
+        {
+            "report_date": pd.Timestamp("2020-02-10"),
+            "county_code": "440204",
+            "kind": "other",
+            "kind_name": "其他",
+            "kind_group": "其他",
+            "items": 1,
+        }
+    ]
+
+
+def test_kinds_over_days_sum_the_counties_and_fill_days_without_items():
+    first, second = items_of("缺口罩", "缺口罩；缺工人"), items_of("口罩不足")
+    second["report_date"] = pd.Timestamp("2020-02-12")
+    per_county = kind_items_per_county(pd.concat([first, second], ignore_index=True))
+    days = [pd.Timestamp(f"2020-02-{d}").date() for d in (10, 11, 12)]
+    assert kinds_over_days(per_county, days) == [("口罩", [2, 0, 1]), ("用工", [1, 0, 0])]

@@ -30,7 +30,7 @@ from tests.unit.transforms.report_inputs import (
     outcomes,
     quarterly_table,
 )
-from transforms.merge.difficulties import difficulty_items, kinds_by_county
+from transforms.merge.difficulties import difficulty_items, kind_items_per_county, kinds_by_county
 from transforms.merge.industries import output_by_industry
 from transforms.publish.briefing import daily_rankings, quarterly_rankings
 from transforms.publish.report_html import (
@@ -63,6 +63,10 @@ INDUSTRIES = pd.DataFrame(
 )
 
 
+def daily_items() -> pd.DataFrame:
+    return difficulty_items(difficulties().assign(report_date=pd.Timestamp(DAY)))
+
+
 def daily_page() -> str:
     history = daily_history()
     return daily_report_html(
@@ -78,10 +82,8 @@ def daily_page() -> str:
         BRIEFING,
         daily_rankings(daily_table(), None, {EAST: "late", WEST: "rejected", NORTH: "missing"}),
         ledger(),
-        kinds_by_county(
-            difficulty_items(difficulties().assign(report_date=pd.Timestamp(DAY))),
-            [(EAST, "东区"), (WEST, "西区"), (NORTH, "北区")],
-        ),
+        kinds_by_county(daily_items(), [(EAST, "东区"), (WEST, "西区"), (NORTH, "北区")]),
+        kind_items_per_county(daily_items()),
         INDUSTRIES,
     ).decode("utf-8")
 
@@ -90,7 +92,8 @@ def test_daily_report_is_self_contained_and_script_free():
     page = daily_page()
     assert external_references(page) == []
     assert "<script" not in page and "<link" not in page and "<img" not in page
-    assert page.count("<svg") >= 1 + 3 + 2  # city chart, one per county, two shortage bars
+    # city chart, one per county, two shortage bars, industries, difficulty kinds
+    assert page.count("<svg") >= 1 + 3 + 2 + 2
 
 
 def test_external_references_finds_what_a_browser_would_fetch():
@@ -186,7 +189,7 @@ def test_quarterly_report_shows_yi_yuan_and_growth():
     assert "0.04 亿元" in text  # 422 万元
     assert "+7.9%" in text  # (422 / 391 − 1) × 100
     assert "1—6月累计" in text
-    assert page.count('class="chart bars"') == 4
+    assert page.count('class="chart bars"') == 4 + 1  # four growth charts, industries' 拉动
 
 
 def test_data_quality_page_marks_each_rule_per_county():
@@ -276,6 +279,8 @@ def test_the_difficulties_are_counted_by_kind_and_county_beside_their_texts():
     row = '<td class="name">{}</td><td class="num">{n}</td><td class="num">0</td>'
     row += '<td class="num">0</td><td class="num">{n}</td></tr>'
     assert row.format("其他", n=4) + "\n<tr>" + row.format("口罩", n=1) in kinds
+    trend = page[page.index("<title>企业反映困难的类型走势（项）</title>") :]
+    assert ">口罩</text>" in trend[: trend.index("</svg>")]
 
 
 def test_the_reports_break_the_figures_down_by_industry():
@@ -283,10 +288,15 @@ def test_the_reports_break_the_figures_down_by_industry():
     assert (
         '<td>31</td><td class="name">黑色金属冶炼和压延加工业</td><td class="num">30</td>' in daily
     )
-    assert '<td class="num">70.0%</td>' in daily[daily.index("分行业复工情况") :]
+    industries = daily[daily.index("分行业复工情况") :]
+    assert '<td class="num">70.0%</td>' in industries
+    chart = industries[industries.index("<svg") : industries.index("</svg>")]
+    assert "<title>分行业复工率</title>" in chart
+    assert ">电力、热力生产和供应业</text>" in chart and ">90.0%</text>" in chart
     quarterly = quarterly_page()[quarterly_page().index("分行业总产值与增加值") :]
     # 31: 110 亿 against 100 亿, +10.0 %, 拉动 10 / 200 = +5.0 points
     assert (
         '<td class="num">110.00</td><td class="num">+10.0%</td><td class="num">+5.0</td>'
         in quarterly
     )
+    assert "<title>分行业对工业增加值增长的拉动（百分点）</title>" in quarterly
