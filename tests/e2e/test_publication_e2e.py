@@ -251,11 +251,14 @@ def test_analyst_tables_hold_the_full_history_with_the_declared_schema(published
 
 
 # Measures the rendered page from inside the browser and writes the result into the DOM,
-# which --dump-dom prints: the chart and the county table must take up real space.
+# which --dump-dom prints: the city's trend chart (the first line chart; bar charts come
+# before it) and the county table must take up real space, and the briefing must end within
+# the first screen of a 1280×800 window.
 MEASURE = """<script>
 (() => {
   const size = (el) => { const r = el.getBoundingClientRect(); return [r.width, r.height]; };
-  const chart = document.querySelector("svg.chart");
+  const chart = document.querySelector("svg.chart:not(.bars)");
+  const briefing = document.querySelector("section.briefing");
   const line = chart.querySelector("polyline.series");
   const table = document.querySelector("table.county-table");
   const rows = [...table.tBodies[0].rows];
@@ -264,6 +267,7 @@ MEASURE = """<script>
   out.textContent = JSON.stringify({
     chart: size(chart), line: size(line), lines: chart.querySelectorAll("polyline").length,
     table: size(table), rows: rows.map((r) => r.cells[0].innerText),
+    briefing_bottom: briefing.getBoundingClientRect().bottom, screen: window.innerHeight,
   });
   document.body.appendChild(out);
 })();
@@ -302,13 +306,19 @@ def test_report_renders_in_headless_chromium(published, tmp_path):
     measured_copy = tmp_path / "measured.html"
     page = report.read_text("utf-8")
     measured_copy.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
-    dom = chromium("--dump-dom", measured_copy.as_uri(), profile=tmp_path / "profile").stdout
+    dom = chromium(
+        "--window-size=1280,800",
+        "--dump-dom",
+        measured_copy.as_uri(),
+        profile=tmp_path / "profile",
+    ).stdout
     found = re.search(r'<pre id="measured">(.*?)</pre>', dom, re.S)
     assert found, dom[-2000:]
     layout = json.loads(html.unescape(found.group(1)))
     assert layout["chart"][0] >= 600 and layout["chart"][1] >= 250
     assert layout["line"][0] > 100 and layout["lines"] >= 2
     assert layout["table"][0] > 600 and layout["rows"] == ["东区", "西区", "北区", "全市合计"]
+    assert layout["screen"] >= 600 and layout["briefing_bottom"] <= layout["screen"], layout
 
     screenshot = tmp_path / "report.png"
     chromium(
