@@ -19,7 +19,7 @@ DEMO_FROM := 2020-02-03
 DEMO_TO := 2020-03-31
 DEMO_QUARTERS := 2020Q1 2020Q2
 
-.PHONY: help setup demo demo-data test lint backfill quarterly check clean
+.PHONY: help setup demo demo-data test lint backfill quarterly approve unlock check clean
 
 help:
 	@echo "make demo      set up, write the demo landing zone, run the DAGs over the demo period"
@@ -27,6 +27,8 @@ help:
 	@echo "make lint      ruff"
 	@echo "make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD   run city_daily_report for each date"
 	@echo "make quarterly QUARTER=YYYYQn                 run city_quarterly_report for one quarter"
+	@echo "make approve PERIOD=YYYY-MM-DD|YYYYQn BY=<name>   approve (lock) a published period"
+	@echo "make unlock PERIOD=YYYY-MM-DD|YYYYQn BY=<name>    unlock it; the next run publishes held corrections"
 	@echo "make check FILE=path [DATE=YYYY-MM-DD | QUARTER=YYYYQn]   check one county file before it is sent"
 	@echo "make prod-shape / prod-shape-stop   Airflow's services on local Postgres and Redis"
 	@echo "make bench [BENCH_SCALES=city,province]   time one synthetic date per scale against a pandas floor"
@@ -77,6 +79,10 @@ backfill: setup
 quarterly: setup
 	@test -n "$(QUARTER)" || (echo "usage: make quarterly QUARTER=YYYYQn"; exit 2)
 	$(BIN)/python -m include.operator_cli quarterly --quarter $(QUARTER)
+
+approve unlock: setup
+	@test -n "$(PERIOD)" -a -n "$(BY)" || (echo "usage: make $@ PERIOD=YYYY-MM-DD|YYYYQn BY=<name>"; exit 2)
+	$(BIN)/python -m include.operator_cli $@ --period "$(PERIOD)" --by "$(BY)"
 
 # The module exits 1 for a file that would be rejected; make itself then reports it and exits 2.
 # Only the venv is needed: `setup` would migrate the warehouse, and a check writes nothing.

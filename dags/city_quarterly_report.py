@@ -27,8 +27,11 @@ warehouse, so it covers every date published before it started.
 `airflow dags trigger city_quarterly_report --conf '{"quarter": "2020Q2"}'`. A rerun over
 unchanged files changes nothing; a changed county file moves that county's row and the
 city row to the next revision. **Rerun one county.** Replace its file in the landing zone
-and rerun the quarter. After rerunning an earlier quarter of a year, rerun the later
-quarters of that year too: their year-to-date columns add the earlier quarter's rows.
+and rerun the quarter. A rerun of an earlier quarter of a year then merges and publishes
+the year's later quarters again (`refresh_later_quarters`), since their year-to-date
+columns add its rows; an approved later quarter stays as approved.
+**Approved quarters** (`make approve PERIOD=2020Q2`) are locked: a resubmission is checked
+and held, not merged; `make unlock PERIOD=2020Q2 BY=<name>` and a rerun publish it.
 """
 
 from __future__ import annotations
@@ -129,6 +132,13 @@ def city_quarterly_report():
         return quarterly_pipeline.publish_quarterly(RunContext.from_env(), quarter)
 
     @task
+    def refresh_later_quarters(quarter: str) -> list[str]:
+        from include import quarterly_pipeline
+        from include.context import RunContext
+
+        return quarterly_pipeline.refresh_later_quarters(RunContext.from_env(), quarter)
+
+    @task
     def quarters_to_roll_up(logical_date=None, params=None) -> list[str]:
         from include import quarterly_pipeline
         from include.context import RunContext
@@ -152,7 +162,8 @@ def city_quarterly_report():
     quarter = submission_quarter()
     outcomes = check_counties.expand(counties=discover_submissions(quarter))
     staged = stage_submissions(quarter, outcomes)
-    staged >> merge_county_quarterly(quarter) >> publish_quarterly_report(quarter)
+    published = publish_quarterly_report(quarter)
+    staged >> merge_county_quarterly(quarter) >> published >> refresh_later_quarters(quarter)
 
     publish_daily_summary.expand(quarter=roll_up_daily_series.expand(quarter=quarters_to_roll_up()))
 

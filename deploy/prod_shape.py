@@ -61,7 +61,7 @@ STOP_ORDER = (
     "airflow-dag-processor",
     "airflow-apiserver",
 )
-DAG_IDS = ("city_daily_report", "city_quarterly_report")
+DAG_IDS = ("city_daily_report", "city_quarterly_report", "citystats_approval")
 # Settings passed through from the caller's environment when set (compose: `${NAME:-}`).
 PASSED_THROUGH = ("CITYSTATS_CITY_CONFIG", *ALERT_SETTINGS)
 # Given to the init step only, as compose gives it to airflow-init only.

@@ -244,6 +244,39 @@ def missing_counties_alert(report_date: str, missing: list[tuple[str, str]], cit
     )
 
 
+def held_correction_alert(
+    kind: str, period: str, counties: list[tuple[str, str]], approved_label: str, city
+) -> Alert:
+    names = "、".join(f"{name}（{code}）" for code, name in counties)
+    what = "日报" if kind == "daily" else "季报"
+    text = (
+        f"{city.name}{period}{what}{approved_label}，已锁定。{names}报来的更正已接收并校验，"
+        "但未合并、未发布。\n如需采用更正：`make unlock PERIOD="
+        f"{period} BY=<姓名>`，随后的运行会发布新版本，再重新审定。"
+    )
+    return Alert(
+        "correction_held",
+        f"citystats：{period}{what}已审定，{len(counties)}个区县的更正待解锁",
+        text,
+        {
+            "kind": kind,
+            "period": period,
+            "held_counties": [{"code": code, "name": name} for code, name in counties],
+        },
+    )
+
+
+def alert_held_correction(run: RunContext, kind: str, period: str, counties: list[str]) -> None:
+    """Say that the counties' corrections of an approved period await its unlocking."""
+    from include.approval import approval_of
+
+    with run.engine.connect() as connection:
+        approved = approval_of(connection, kind, period)
+    names = {c.code: c.name for c in run.city.counties}
+    held = [(code, names.get(code, code)) for code in counties]
+    send(held_correction_alert(kind, period, held, approved.label(), run.city), run.alerts)
+
+
 def alert_missing_counties(
     run: RunContext, report_date: str, run_type: str | None, requested: bool = False
 ) -> list[str]:

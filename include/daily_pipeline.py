@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select
 
-from include import submissions, warehouse
+from include import alerts, approval, submissions, warehouse
 from include.config import CityConfig, Settings
 from include.context import RunContext
 from include.ingest import landing as storage
@@ -65,6 +66,8 @@ def _daily_deadline(city: CityConfig, period: str) -> datetime:
     return local_deadline(date.fromisoformat(period), city.schedule.daily_deadline, city.tz)
 
 
+log = logging.getLogger(__name__)
+
 DAG_ID = "city_daily_report"
 LEDGER_KEYS_PER_QUERY = 5_000
 
@@ -117,7 +120,9 @@ def check_daily_counties(run: RunContext, counties: list[dict]) -> list[dict]:
 def stage_daily_submissions(run: RunContext, report_date: str, checked: list[list[dict]]) -> None:
     """Stage what the check tasks decided: one list of county outcomes per chunk."""
     outcomes = [CountyOutcome.from_dict(o) for chunk in checked for o in chunk]
-    submissions.stage(run, DAILY, report_date, outcomes)
+    held = submissions.stage(run, DAILY, report_date, outcomes)
+    if held:
+        alerts.alert_held_correction(run, DAILY.name, report_date, held)
 
 
 def merge_daily(run: RunContext, report_date: str) -> dict:
@@ -131,6 +136,10 @@ def merge_daily(run: RunContext, report_date: str) -> dict:
     registry = submissions.load_registry(settings)
     partition = {"report_date": day}
     with warehouse.locked(run.engine, submissions.rows_lock(DAILY.name, report_date)) as connection:
+        if approval.approval_of(connection, DAILY.name, report_date):
+            # Locked: the rows stay those approved (a held correction is not merged).
+            published = warehouse.read_partition(connection, county_daily, partition)
+            return _merged(report_date, published, city)
         staged = submissions.statuses(connection, DAILY, report_date)
         reported = warehouse.read_partition(connection, daily_submission_rows, partition)
         merged = merge_county_daily(
@@ -150,11 +159,15 @@ def merge_daily(run: RunContext, report_date: str) -> dict:
         warehouse.replace_partition(
             connection, industry_daily, partition, industries.assign(report_date=day)
         )
-    city_row = revised[revised["county_code"] == city.code].iloc[0]
+    return _merged(report_date, revised, city)
+
+
+def _merged(report_date: str, rows, city: CityConfig) -> dict:
+    city_row = rows[rows["county_code"] == city.code].iloc[0]
     return {
         "report_date": report_date,
         "status": city_row["status"],
-        "revision": int(revised["revision"].max()),
+        "revision": int(rows["revision"].max()),
     }
 
 
@@ -232,16 +245,26 @@ def trigger_republish(request: dict) -> None:
 
 def republish_requests(run: RunContext, report_date: str) -> list[dict]:
     """One trigger request per earlier date (within the look-back) whose files changed
-    after it was processed; the run id carries the new content's token, so it is made once."""
+    after it was processed; the run id carries the new content's token and the date's
+    latest approval event, so it is made once per change, and once more after an unlock.
+    An approved date's run only checks and holds the files: its request says so (`held`)."""
     city = run.city
     first = date.fromisoformat(report_date) - timedelta(
         days=city.schedule.resubmission_lookback_days
     )
     changed = submissions.changed_periods(run, DAILY, first.isoformat(), report_date)
-    return [
-        {
-            "trigger_run_id": f"republish__{period}__{token}",
+    with run.engine.connect() as connection:
+        events = approval.latest_events(connection, DAILY.name)
+    requests = []
+    for period, token in changed.items():
+        event = events.get((DAILY.name, period))
+        request = {
+            "trigger_run_id": f"republish__{period}__{token}"
+            + (f"__a{event.sequence}" if event else ""),
             "conf": {"report_date": period, "look_back": False},
         }
-        for period, token in changed.items()
-    ]
+        if event is not None and event.locks:
+            request["held"] = "period approved"
+            log.warning("%s held: period approved (%s)", period, event.label())
+        requests.append(request)
+    return requests

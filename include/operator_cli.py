@@ -1,5 +1,6 @@
-"""Operator entry points behind `make backfill` and `make quarterly`: the real DAGs, run
-through Airflow in this process (`dag.test`), one run per date or quarter.
+"""Operator entry points behind `make backfill` and `make quarterly` (the real DAGs, run
+through Airflow in this process with `dag.test`, one run per date or quarter) and behind
+`make approve` and `make unlock` (the step of the `citystats_approval` DAG).
 
 A deployment with a scheduler uses `airflow backfill create` instead (see README).
 """
@@ -64,6 +65,30 @@ def run_quarterly(quarter: str) -> int:
     return 0 if state.endswith("success") else 1
 
 
+def record_approval(action: str, period: str, actor: str) -> int:
+    from include.approval import ApprovalRefused
+    from include.approval_pipeline import approve_or_unlock_now
+    from include.context import RunContext
+
+    try:
+        print(
+            approve_or_unlock_now(
+                RunContext.from_env(), {"period": period, "action": action, "by": actor}
+            )
+        )
+    except (ApprovalRefused, ValueError) as refused:
+        print(f"{action} {period}: {refused}", file=sys.stderr)
+        return 2
+    if action == "unlock":
+        rerun = (
+            f"make quarterly QUARTER={period}"
+            if "Q" in period
+            else f"make backfill FROM={period} TO={period}"
+        )
+        print(f"Held corrections are published by the next run of the period (now: {rerun}).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m include.operator_cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -72,7 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     backfill.add_argument("--to-date", type=date.fromisoformat, required=True)
     quarterly = commands.add_parser("quarterly", help="run city_quarterly_report for a quarter")
     quarterly.add_argument("--quarter", required=True)
+    for action in ("approve", "unlock"):
+        command = commands.add_parser(action, help=f"{action} a published date or quarter")
+        command.add_argument("--period", required=True, help="2020-03-17 or 2020Q2")
+        command.add_argument("--by", required=True, help="who (recorded in period_approvals)")
     args = parser.parse_args(argv)
+    if args.command in ("approve", "unlock"):
+        return record_approval(args.command, args.period, args.by)
     if args.command == "backfill":
         if args.to_date < args.from_date:
             parser.error("--to-date is before --from-date")

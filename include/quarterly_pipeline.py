@@ -15,7 +15,7 @@ from datetime import date, datetime
 import pandas as pd
 from sqlalchemy import select
 
-from include import submissions, warehouse
+from include import alerts, approval, submissions, warehouse
 from include.config import CityConfig
 from include.context import RunContext
 from include.publish import publication
@@ -119,7 +119,9 @@ def check_quarterly_counties(run: RunContext, counties: list[dict]) -> list[dict
 def stage_quarterly_submissions(run: RunContext, quarter: str, checked: list[list[dict]]) -> None:
     """Stage what the check tasks decided: one list of county outcomes per chunk."""
     outcomes = [CountyOutcome.from_dict(o) for chunk in checked for o in chunk]
-    submissions.stage(run, QUARTERLY, quarter, outcomes)
+    held = submissions.stage(run, QUARTERLY, quarter, outcomes)
+    if held:
+        alerts.alert_held_correction(run, QUARTERLY.name, quarter, held)
 
 
 def merge_quarterly(run: RunContext, quarter: str) -> dict:
@@ -128,6 +130,12 @@ def merge_quarterly(run: RunContext, quarter: str) -> dict:
     city = run.city
     lock = submissions.rows_lock(QUARTERLY.name, quarter)
     with warehouse.locked(run.engine, lock) as connection:
+        published = warehouse.read_partition(
+            connection, county_quarterly, {"report_quarter": quarter}
+        )
+        if approval.approval_of(connection, QUARTERLY.name, quarter):
+            # Locked: the rows stay those approved (a held correction is not merged).
+            return _merged(quarter, published, city)
         earlier = [
             warehouse.read_partition(connection, county_quarterly, {"report_quarter": q})
             for q in quarters_of_year_through(quarter)[:-1]
@@ -144,19 +152,44 @@ def merge_quarterly(run: RunContext, quarter: str) -> dict:
             if earlier
             else pd.DataFrame(columns=list(county_quarterly.c.keys())),
         )
-        published = warehouse.read_partition(
-            connection, county_quarterly, {"report_quarter": quarter}
-        )
         revised = assign_revisions(merged, published, QUARTER_KEYS)
         warehouse.replace_partition(
             connection, county_quarterly, {"report_quarter": quarter}, revised
         )
-    city_row = revised[revised["county_code"] == city.code].iloc[0]
+    return _merged(quarter, revised, city)
+
+
+def _merged(quarter: str, rows: pd.DataFrame, city: CityConfig) -> dict:
+    city_row = rows[rows["county_code"] == city.code].iloc[0]
     return {
         "report_quarter": quarter,
         "status": city_row["status"],
-        "revision": int(revised["revision"].max()),
+        "revision": int(rows["revision"].max()),
     }
+
+
+def refresh_later_quarters(run: RunContext, quarter: str) -> list[str]:
+    """Merge and publish again, in order, every later quarter of the year that has been
+    merged: their year-to-date columns add this quarter's rows, so a correction of an earlier
+    quarter reaches them as a daily correction reaches the look-back. A later quarter whose
+    rows do not change keeps its revision and its folder; an approved one stays as approved.
+    Return the quarters refreshed."""
+    _, number = parse_quarter(quarter)
+    year = quarter[:4]
+    later = [f"{year}Q{n}" for n in range(number + 1, 5)]
+    with run.engine.connect() as connection:
+        merged = set(
+            connection.execute(
+                select(county_quarterly.c.report_quarter)
+                .where(county_quarterly.c.report_quarter.in_(later))
+                .distinct()
+            ).scalars()
+        )
+    refreshed = [q for q in later if q in merged]
+    for later_quarter in refreshed:
+        merge_quarterly(run, later_quarter)
+        publish_quarterly(run, later_quarter)
+    return refreshed
 
 
 def _published_rows(run: RunContext, table, quarter: str, columns: list[str]) -> pd.DataFrame:

@@ -20,11 +20,11 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Table, select
 
-from include import warehouse
+from include import approval, warehouse
 from include.config import CityConfig, Settings
 from include.context import RunContext
 from include.ingest import landing as storage
-from include.tables import publications, submissions_log, validation_findings
+from include.tables import held_submissions, publications, submissions_log, validation_findings
 from transforms import schema
 from transforms.check.outcomes import CountyOutcome, PeriodOutcomes
 from transforms.check.validation import (
@@ -297,28 +297,49 @@ def _stage_rows(
 
 def stage(
     run: RunContext, kind: SubmissionKind, period: str, outcomes: list[CountyOutcome]
-) -> None:
+) -> list[str]:
     """In one transaction, replace the period's staged rows, submissions log and findings;
-    then copy rejected files with their reasons into the quarantine folder."""
+    then copy rejected files with their reasons into the quarantine folder.
+
+    An approved period is locked: its staged rows, log and findings stay as approved, and the
+    submissions that differ from them are kept as held instead (`approval.hold`). Return the
+    counties newly held (empty when the period is not locked)."""
     city, settings = run.city, run.settings
     engine = run.engine
-    accepted = [pd.read_parquet(o.rows_path) for o in outcomes if o.outcome == ACCEPTED]
-    rows = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame()
     partition = {"kind": kind.name, "period": period}
+    log_rows = _log_rows(kind, period, outcomes)
     with warehouse.locked(engine, rows_lock(kind.name, period)) as connection:
+        if approval.approval_of(connection, kind.name, period):
+            return approval.hold(
+                connection, kind.name, period, log_rows, _processed(connection, kind, period)
+            )
+        accepted = [pd.read_parquet(o.rows_path) for o in outcomes if o.outcome == ACCEPTED]
+        rows = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame()
         warehouse.replace_partition(
             connection, kind.rows_table, {kind.period_column: kind.period_value(period)}, rows
         )
-        warehouse.replace_partition(
-            connection, submissions_log, partition, _log_rows(kind, period, outcomes)
-        )
+        warehouse.replace_partition(connection, submissions_log, partition, log_rows)
         warehouse.replace_partition(
             connection,
             validation_findings,
             partition,
             _finding_rows(kind, period, outcomes, _stray_files(kind, settings, city, period)),
         )
+        warehouse.replace_partition(connection, held_submissions, partition, pd.DataFrame())
     _quarantine(kind, settings, period, outcomes)
+    return []
+
+
+def _processed(connection, kind: SubmissionKind, period: str) -> dict[str, str | None]:
+    """county → the content sha256 the period's staged rows were made from."""
+    log = submissions_log.c
+    return dict(
+        connection.execute(
+            select(log.county_code, log.content_sha256).where(
+                log.kind == kind.name, log.period == period
+            )
+        ).all()
+    )
 
 
 def rows_lock(kind: str, period: str) -> str:

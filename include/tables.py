@@ -586,3 +586,37 @@ industry_daily = Table(
         "ratio of the sums",
     ),
 )
+
+# Approval (审定) of published periods, DHIS2's data approval as the model: every approve and
+# unlock is kept; a period's latest event decides whether it is locked.
+period_approvals = Table(
+    "period_approvals",
+    metadata,
+    _col("kind", String(16), "daily or quarterly", primary_key=True),
+    _col("period", String(10), "data date (YYYY-MM-DD) or quarter (YYYYQn)", primary_key=True),
+    _col(
+        "sequence",
+        Integer,
+        "1 for the period's first approve or unlock, +1 for each after it",
+        primary_key=True,
+    ),
+    _col("action", String(8), "approve (locks the period) or unlock"),
+    _col("revision", Integer, "the published revision approved, or current when unlocked"),
+    _col("actor", Text, "who approved or unlocked, as the operator gave it"),
+    _col("recorded_at", DateTime(timezone=True), "when the action was recorded"),
+)
+
+held_submissions = Table(
+    "held_submissions",
+    metadata,
+    _col("kind", String(16), "daily or quarterly", primary_key=True),
+    _col("period", String(10), "the approved period the submission is for", primary_key=True),
+    _col("county_code", String(6), "county that resubmitted", primary_key=True),
+    _col("file_name", Text, "file(s) found in the landing zone; empty when taken back"),
+    _col("content_sha256", String(64), "sha256 of the held content"),
+    _col("arrived_at", DateTime(timezone=True), "modification time of the file"),
+    _col("outcome", String(16), "what the check made of it: accepted, rejected or missing"),
+    _col("error_count", Integer, "number of failed error rules", COUNT),
+    _col("warning_count", Integer, "number of warning rules raised", COUNT),
+    _col("reasons", Text, "the reasons of every failed rule, one per line"),
+)

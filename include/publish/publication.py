@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from include import submissions, warehouse
+from include import approval, submissions, warehouse
 from include.config import CityConfig, Settings
 from include.context import RunContext
 from include.ingest import landing as storage
@@ -122,6 +122,7 @@ def publish_daily_report(
         kinds_history = warehouse.read_range(
             connection, difficulty_kinds_daily, "report_date", first, day
         )
+        approved = _approval_note(connection, city, "daily", report_date)
     difficulties = enterprise_difficulties(reported, city)
     earlier = history[history["report_date"] < pd.Timestamp(day)]
     previous = (
@@ -177,6 +178,7 @@ def publish_daily_report(
         kinds_by_county(items, [(c.code, c.name) for c in city.counties]),
         kinds_history,
         industries,
+        approved,
     )
     files.update(receipt_files)
     rows = {
@@ -192,6 +194,28 @@ def publish_daily_report(
     }
     revision = int(table["revision"].max())
     return _publish(run, "daily", report_date, files, rows, revision, *_sources(outcomes))
+
+
+def _approval_note(
+    connection, city: CityConfig, kind: str, period: str
+) -> report_html.ApprovalNote | None:
+    """The period's approval as its report shows it; None when it was never approved."""
+    event = approval.latest_event(connection, kind, period)
+    if event is None:
+        return None
+    names = {c.code: c.name for c in city.counties}
+    held = [
+        report_html.HeldCorrection(
+            county_name=names.get(row["county_code"], row["county_code"]),
+            file_name=row["file_name"] or "",
+            outcome=row["outcome"],
+            arrived_at=""
+            if pd.isna(row["arrived_at"])
+            else pd.Timestamp(row["arrived_at"]).tz_convert(city.tz).strftime("%Y-%m-%d %H:%M"),
+        )
+        for row in approval.held(connection, kind, period).to_dict("records")
+    ]
+    return report_html.ApprovalNote(event.label(), event.locks, held if event.locks else [])
 
 
 def _compiler(city: CityConfig, cut_off: datetime) -> report_excel.Compiler:
@@ -240,6 +264,7 @@ def publish_quarterly_report(
         quarter_rows = warehouse.read_partition(
             connection, quarterly_submission_rows, {"report_quarter": quarter}
         )
+        approved = _approval_note(connection, city, "quarterly", quarter)
     log = log[log["period"].isin(year_so_far)]
     statuses = _statuses(table, outcomes)
     summary = briefing.quarterly_briefing(quarter, table, previous, statuses)
@@ -284,6 +309,7 @@ def publish_quarterly_report(
         summary,
         briefing.quarterly_rankings(table, statuses),
         output_by_industry(quarter_rows),
+        approved,
     )
     files.update(receipt_files)
     rows = {
@@ -458,16 +484,21 @@ def refresh_publish_root(run: RunContext) -> None:
             for name in ANALYST_TABLE_NAMES
         }
         published = warehouse.read_partition(connection, publications)
+        approvals = {
+            key: event.label() for key, event in approval.latest_events(connection).items()
+        }
         tables = root / TABLES_FOLDER
         for name, frame in frames.items():
             _write_if_changed(
                 tables / f"{name}.parquet", table_parquet(frame, metadata.tables[name])
             )
         _write_if_changed(tables / DICTIONARY_NAME, data_dictionary_markdown().encode("utf-8"))
-        _write_if_changed(root / INDEX_NAME, _index_page(city, root, published))
+        _write_if_changed(root / INDEX_NAME, _index_page(city, root, published, approvals))
 
 
-def _index_page(city: CityConfig, root: Path, published: pd.DataFrame) -> bytes:
+def _index_page(
+    city: CityConfig, root: Path, published: pd.DataFrame, approvals: Mapping[tuple, str]
+) -> bytes:
     entries = []
     for record in published.to_dict("records"):
         folder = root / record["kind"] / record["period"]
@@ -487,6 +518,7 @@ def _index_page(city: CityConfig, root: Path, published: pd.DataFrame) -> bytes:
                     for county in city.counties
                     if (folder / RECEIPTS_FOLDER / f"{county.code}.html").is_file()
                 ],
+                approval=approvals.get((record["kind"], record["period"])),
             )
         )
     tables = [

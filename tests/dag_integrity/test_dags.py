@@ -12,7 +12,7 @@ from airflow.dag_processing.dagbag import DagBag
 
 from tests.conftest import REPO
 
-EXPECTED_DAG_IDS = {"city_daily_report", "city_quarterly_report"}
+EXPECTED_DAG_IDS = {"city_daily_report", "city_quarterly_report", "citystats_approval"}
 HEAVY_MODULES = (
     "pandas",
     "great_expectations",

@@ -355,3 +355,27 @@ def test_republishing_a_daily_date_of_a_finished_quarter_revises_the_roll_up(
     before = (tmp_path / "published/daily_summary/2020Q1").resolve()
     run_as_asset_triggered(quarterly_dag)
     assert (tmp_path / "published/daily_summary/2020Q1").resolve() == before
+
+
+def test_a_correction_of_q1_moves_q2s_year_to_date_by_itself(quarterly_dag, two_quarters_landed):
+    tmp_path = two_quarters_landed
+    run_quarter(quarterly_dag, "2020Q1")
+    run_quarter(quarterly_dag, "2020Q2")
+    # 东区 corrects its first quarter: E1's output 100 → 110 万元.
+    corrected = [(E1, 110.0, 30.0, 120.0, 33.0), EAST_Q1[1]]
+    land_quarterly(tmp_path / "landing", "2020Q1", EAST, corrected, AFTER_Q2_DEADLINE)
+    run_quarter(quarterly_dag, "2020Q1")  # only Q1 is rerun
+
+    q2 = published_csv(tmp_path, "quarterly", "2020Q2", "county_quarterly.csv")
+    assert q2["revision"].to_dict() == {EAST: 2, WEST: 1, NORTH: 1, CITY: 2}
+    # The quarter's own figures stand; the year to date adds the corrected Q1 (+10 万元).
+    ytd_east = (350.5, 349.5, 87.0, 87.0)
+    ytd_city = (792.5, 780.5, 218.5, 215.25)
+    assert_figures(
+        q2,
+        {
+            **EXPECTED_Q2,
+            EAST: figures("accepted", 2, (190.0, 180.0, 47.0, 45.0), ytd_east),
+            CITY: figures("partial", 4, (422.0, 391.0, 116.0, 108.75), ytd_city),
+        },
+    )

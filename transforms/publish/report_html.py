@@ -86,6 +86,27 @@ class IndexEntry:
     published_at: datetime
     links: Sequence[FileLink]
     receipts: Sequence[FileLink] = ()  # one per county, labelled with its name
+    approval: str | None = None  # the period's approval label, when it was ever approved
+
+
+@dataclass(frozen=True)
+class HeldCorrection:
+    """A county's resubmission of an approved period, received and checked, not merged."""
+
+    county_name: str
+    file_name: str
+    outcome: str  # accepted, rejected or missing: what its check made of it
+    arrived_at: str
+
+
+@dataclass(frozen=True)
+class ApprovalNote:
+    """What a period's report says about its approval: 已审定 and the held corrections while
+    it is locked, 待审定 once unlocked."""
+
+    label: str
+    locked: bool
+    held: Sequence[HeldCorrection] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +217,7 @@ def daily_report_html(
     kinds: pd.DataFrame,
     kinds_history: pd.DataFrame,
     industries: pd.DataFrame,
+    approval: ApprovalNote | None = None,
 ) -> bytes:
     """The daily report, its briefing first. `table`: the date's `county_daily` rows
     (counties in order, the city row last); `history`: `county_daily` rows of the
@@ -215,6 +237,7 @@ def daily_report_html(
     counted = [s for s in statuses[:-1] if s in (ACCEPTED, LATE)]
     return render_page(
         "daily.html",
+        approval=approval,
         page_title=f"{daily_report_title(city_name)} {chinese_date(report_date)}",
         heading=daily_report_title(city_name),
         subheading=f"数据日期 {chinese_date(report_date)} · "
@@ -533,6 +556,7 @@ def quarterly_report_html(
     briefing: Briefing,
     rankings: pd.DataFrame,
     industries: pd.DataFrame,
+    approval: ApprovalNote | None = None,
 ) -> bytes:
     """The quarterly report, its briefing first. `table`: the quarter's `county_quarterly`
     rows (counties in order, the city row last); `completeness`: the quarterly
@@ -558,6 +582,7 @@ def quarterly_report_html(
 
     return render_page(
         "quarterly.html",
+        approval=approval,
         page_title=f"{quarterly_report_title(city_name)} {chinese_quarter(quarter)}",
         heading=quarterly_report_title(city_name),
         subheading=f"报告期 {chinese_quarter(quarter)}（{months}累计） · 单位：亿元 · "
