@@ -6,7 +6,8 @@ after the quarter ends, from the city TOML) it processes the quarter that ended 
 the run's logical date (a `quarter` param such as `2020Q2` overrides). The run is
 scheduled for the day after that deadline; when `deadline_holiday_rule =
 "postpone_statutory"` moves a deadline inside a statutory holiday to the first working day
-after it, `wait_for_deadline` holds the run until the postponed deadline has passed.
+after it, `wait_for_deadline` holds the scheduled run until the postponed deadline has
+passed (a manual run does not wait).
 It reads and validates each county's file under `<landing>/quarterly/<YYYYQn>/` (one
 mapped task per chunk of counties) against `expectations/quarterly_submission.json` and
 the registry rules, stages accepted rows, quarantines rejected files with their reasons,
@@ -101,11 +102,11 @@ def city_quarterly_report():
     # The run fires the day after the unmoved deadline (the crons are static); when a
     # statutory holiday postpones the deadline past it, the counties are judged after that.
     @task.sensor(poke_interval=1800, timeout=DEADLINE_WAIT.total_seconds(), mode="reschedule")
-    def wait_for_deadline(quarter: str) -> bool:
+    def wait_for_deadline(quarter: str, dag_run=None) -> bool:
         from include import quarterly_pipeline
         from include.context import RunContext
 
-        return quarterly_pipeline.deadline_passed(RunContext.from_env(), quarter)
+        return quarterly_pipeline.deadline_passed(RunContext.from_env(), quarter, dag_run.run_type)
 
     @task
     def discover_submissions(quarter: str) -> list[list[dict]]:

@@ -107,13 +107,19 @@ def _daily_data_dates(run: RunContext) -> list[date]:
         return sorted(pd.Timestamp(day).date() for day in found)
 
 
-def deadline_passed(run: RunContext, quarter: str, now: datetime | None = None) -> bool:
+def deadline_passed(
+    run: RunContext, quarter: str, run_type: str | None = "scheduled", now: datetime | None = None
+) -> bool:
     """True once the quarter's deadline has passed. The run is scheduled for the day after the
     unmoved deadline; when a statutory holiday postpones it (遇法定节假日顺延), counties may
     still send on time until the postponed deadline, so the run waits for it before it
-    judges a county late or missing."""
+    judges a county late or missing. A manual run (an operator's rerun or preview of a
+    quarter) does not wait: it judges the files landed so far, as it always has."""
     deadline = _quarterly_deadline(run.city, quarter)
     if (now or datetime.now(UTC)) >= deadline:
+        return True
+    if run_type == "manual":
+        log.info("%s: files are due by %s; a manual run judges them now", quarter, deadline)
         return True
     log.info("%s: files are due by %s; the counties are judged after it", quarter, deadline)
     return False

@@ -137,25 +137,33 @@ def test_a_postponed_deadline_holds_the_run_until_it_has_passed(holiday_city):
     # of Friday 9 October, and the scheduled run (6 October, 22:00) waits for it
     scheduled = datetime(2020, 10, 6, 14, tzinfo=UTC)
     assert quarterly_pipeline.quarter_of_run(run, scheduled) == "2020Q3"
-    assert not quarterly_pipeline.deadline_passed(run, "2020Q3", scheduled)
+    assert not quarterly_pipeline.deadline_passed(run, "2020Q3", "scheduled", scheduled)
     assert not quarterly_pipeline.deadline_passed(
-        run, "2020Q3", datetime(2020, 10, 9, 23, 59, tzinfo=TZ)
+        run, "2020Q3", "scheduled", datetime(2020, 10, 9, 23, 59, tzinfo=TZ)
     )
-    assert quarterly_pipeline.deadline_passed(run, "2020Q3", datetime(2020, 10, 10, tzinfo=TZ))
+    assert quarterly_pipeline.deadline_passed(
+        run, "2020Q3", "scheduled", datetime(2020, 10, 10, tzinfo=TZ)
+    )
+    # an operator's manual run judges the files landed so far at once
+    assert quarterly_pipeline.deadline_passed(run, "2020Q3", "manual", scheduled)
     # a file that arrives during the holiday or on the 9th is on time
     assert quarterly_pipeline.QUARTERLY.deadline(run.city, "2020Q3") == datetime(
         2020, 10, 10, tzinfo=TZ
     )
     # 5 July 2020 is an ordinary Sunday: the run does not wait
-    assert quarterly_pipeline.deadline_passed(run, "2020Q2", datetime(2020, 7, 6, 14, tzinfo=UTC))
+    assert quarterly_pipeline.deadline_passed(
+        run, "2020Q2", "scheduled", datetime(2020, 7, 6, 14, tzinfo=UTC)
+    )
 
 
 def test_without_the_holiday_rule_the_scheduled_run_never_waits(city):
     # the tiny city: 15 days, no holiday rule; the run after 2020Q3 fires on 16 October
     run = RunContext.from_env()
-    assert quarterly_pipeline.deadline_passed(run, "2020Q3", datetime(2020, 10, 16, 22, tzinfo=TZ))
+    assert quarterly_pipeline.deadline_passed(
+        run, "2020Q3", "scheduled", datetime(2020, 10, 16, 22, tzinfo=TZ)
+    )
     assert not quarterly_pipeline.deadline_passed(
-        run, "2020Q3", datetime(2020, 10, 15, 23, 59, tzinfo=TZ)
+        run, "2020Q3", "scheduled", datetime(2020, 10, 15, 23, 59, tzinfo=TZ)
     )
 
 
