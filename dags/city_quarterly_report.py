@@ -3,14 +3,19 @@
 
 **What it does.** After each quarter's submission deadline (`quarterly_deadline_days`
 after the quarter ends, from the city TOML) it processes the quarter that ended before
-the run's logical date (a `quarter` param such as `2020Q2` overrides): reads and
-validates each county's file under `<landing>/quarterly/<YYYYQn>/` (one mapped task per
-chunk of counties) against `expectations/quarterly_submission.json` and the registry rules, stages
-accepted rows, quarantines rejected files with their reasons, merges `county_quarterly`
-(quarter values, same-scope prior values, year-on-year and year-to-date figures; county
-rows + city row) and publishes `<CITYSTATS_PUBLISH>/quarterly/<YYYYQn>/` all at once
-(`county_quarterly.csv`, the official Excel table in 亿元, `report.html`,
-`data_quality.html`, validation report, `manifest.json`).
+the run's logical date (a `quarter` param such as `2020Q2` overrides). The run is
+scheduled for the day after that deadline; when `deadline_holiday_rule =
+"postpone_statutory"` moves a deadline inside a statutory holiday to the first working day
+after it, `wait_for_deadline` holds the scheduled run until the postponed deadline has
+passed (a manual run does not wait).
+It reads and validates each county's file under `<landing>/quarterly/<YYYYQn>/` (one
+mapped task per chunk of counties) against `expectations/quarterly_submission.json` and
+the registry rules, stages accepted rows, quarantines rejected files with their reasons,
+merges `county_quarterly` (quarter values, same-scope prior values, year-on-year and
+year-to-date figures; county rows + city row) and publishes
+`<CITYSTATS_PUBLISH>/quarterly/<YYYYQn>/` all at once (`county_quarterly.csv`, the
+official Excel table in 亿元, `report.html`, `data_quality.html`, validation report,
+`manifest.json`).
 
 It also rolls the daily series up into `county_quarter_daily_summary`, published as
 `<CITYSTATS_PUBLISH>/daily_summary/<YYYYQn>/county_quarter_daily_summary.csv`: for the
@@ -54,6 +59,9 @@ from transforms.periods import quarterly_run_crons
 
 CITY = load_city_config()
 QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+# The longest a statutory holiday postpones a deadline past the scheduled run (the 2020
+# Spring Festival ran ten days), with room to spare.
+DEADLINE_WAIT = timedelta(days=14)
 
 
 @dag(
@@ -93,6 +101,15 @@ def city_quarterly_report():
         from include.context import RunContext
 
         return quarterly_pipeline.quarter_of_run(RunContext.from_env(), logical_date, params)
+
+    # The run fires the day after the unmoved deadline (the crons are static); when a
+    # statutory holiday postpones the deadline past it, the counties are judged after that.
+    @task.sensor(poke_interval=1800, timeout=DEADLINE_WAIT.total_seconds(), mode="reschedule")
+    def wait_for_deadline(quarter: str, dag_run=None) -> bool:
+        from include import quarterly_pipeline
+        from include.context import RunContext
+
+        return quarterly_pipeline.deadline_passed(RunContext.from_env(), quarter, dag_run.run_type)
 
     @task
     def discover_submissions(quarter: str) -> list[list[dict]]:
@@ -160,7 +177,9 @@ def city_quarterly_report():
         return quarterly_pipeline.publish_daily_summary(RunContext.from_env(), quarter)
 
     quarter = submission_quarter()
-    outcomes = check_counties.expand(counties=discover_submissions(quarter))
+    found = discover_submissions(quarter)
+    wait_for_deadline(quarter) >> found
+    outcomes = check_counties.expand(counties=found)
     staged = stage_submissions(quarter, outcomes)
     published = publish_quarterly_report(quarter)
     staged >> merge_county_quarterly(quarter) >> published >> refresh_later_quarters(quarter)

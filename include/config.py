@@ -10,13 +10,21 @@ import os
 import re
 import tomllib
 from dataclasses import replace
-from datetime import time
+from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from transforms.periods import DEADLINE_HOLIDAY_RULES, daily_deadline, quarterly_deadline
 from transforms.schema import REGISTRY_LIMITS, SUBMISSION_LIMITS, ReadLimits
 
 DEFAULT_CITY_CONFIG = Path(__file__).parent / "cities" / "shaoguan.toml"
@@ -45,6 +53,20 @@ class Schedule(BaseModel):
     missing_cutoff: time = time(23, 30)
     resubmission_lookback_days: int = Field(default=14, ge=0)
     quarterly_deadline_days: int = Field(default=15, ge=0)
+    # What a deadline falling in a statutory holiday does: "postpone_statutory" moves it to
+    # the first working day after the holiday (遇法定节假日顺延), "none" keeps it.
+    deadline_holiday_rule: str = "none"  # the quarterly deadline
+    daily_deadline_holiday_rule: str = "none"
+
+    @field_validator("deadline_holiday_rule", "daily_deadline_holiday_rule")
+    @classmethod
+    def _known_holiday_rule(cls, rule: str, info: ValidationInfo) -> str:
+        if rule not in DEADLINE_HOLIDAY_RULES:
+            raise ValueError(
+                f"{info.field_name} must be "
+                f"{' or '.join(repr(r) for r in DEADLINE_HOLIDAY_RULES)}, not {rule!r}"
+            )
+        return rule
 
     @model_validator(mode="after")
     def _cutoff_after_run(self) -> Schedule:
@@ -101,6 +123,20 @@ class CityConfig(BaseModel):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def daily_deadline_of(self, day: date) -> datetime:
+        """The deadline of a date's daily files, with the city's holiday rule applied."""
+        schedule = self.schedule
+        return daily_deadline(
+            day, schedule.daily_deadline, self.tz, schedule.daily_deadline_holiday_rule
+        )
+
+    def quarterly_deadline_of(self, quarter: str) -> datetime:
+        """The deadline of a quarter's files, with the city's holiday rule applied."""
+        schedule = self.schedule
+        return quarterly_deadline(
+            quarter, schedule.quarterly_deadline_days, self.tz, schedule.deadline_holiday_rule
+        )
 
     @property
     def county_codes(self) -> tuple[str, ...]:

@@ -63,7 +63,7 @@ def _previous_day_rows(settings: Settings, county_code: str, report_date: date):
 
 
 def _daily_deadline(city: CityConfig, period: str) -> datetime:
-    return local_deadline(date.fromisoformat(period), city.schedule.daily_deadline, city.tz)
+    return city.daily_deadline_of(date.fromisoformat(period))
 
 
 log = logging.getLogger(__name__)

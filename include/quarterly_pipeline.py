@@ -10,7 +10,7 @@ finished quarter that has daily data.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import select
@@ -38,7 +38,6 @@ from transforms.periods import (
     previous_quarter,
     quarter_bounds,
     quarter_of,
-    quarterly_deadline,
     quarters_of_year_through,
 )
 
@@ -59,7 +58,7 @@ def _quarterly_context_findings(frame, county_code, period, registry, settings):
 
 
 def _quarterly_deadline(city: CityConfig, period: str) -> datetime:
-    return quarterly_deadline(period, city.schedule.quarterly_deadline_days, city.tz)
+    return city.quarterly_deadline_of(period)
 
 
 QUARTERLY = submissions.SubmissionKind(
@@ -106,6 +105,24 @@ def _daily_data_dates(run: RunContext) -> list[date]:
     with run.engine.connect() as connection:
         found = connection.execute(select(county_daily.c.report_date).distinct()).scalars()
         return sorted(pd.Timestamp(day).date() for day in found)
+
+
+def deadline_passed(
+    run: RunContext, quarter: str, run_type: str | None = "scheduled", now: datetime | None = None
+) -> bool:
+    """True once the quarter's deadline has passed. The run is scheduled for the day after the
+    unmoved deadline; when a statutory holiday postpones it (遇法定节假日顺延), counties may
+    still send on time until the postponed deadline, so the run waits for it before it
+    judges a county late or missing. A manual run (an operator's rerun or preview of a
+    quarter) does not wait: it judges the files landed so far, as it always has."""
+    deadline = _quarterly_deadline(run.city, quarter)
+    if (now or datetime.now(UTC)) >= deadline:
+        return True
+    if run_type == "manual":
+        log.info("%s: files are due by %s; a manual run judges them now", quarter, deadline)
+        return True
+    log.info("%s: files are due by %s; the counties are judged after it", quarter, deadline)
+    return False
 
 
 def discover_quarterly_submissions(run: RunContext, quarter: str) -> list[list[dict]]:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+log = logging.getLogger(__name__)
+
+# What happens to a deadline whose day falls in a statutory holiday (the city TOML's
+# `deadline_holiday_rule` and `daily_deadline_holiday_rule`):
+POSTPONE_STATUTORY = "postpone_statutory"  # 遇法定节假日顺延至节后第一个工作日
+NO_HOLIDAY_RULE = "none"  # the deadline never moves
+DEADLINE_HOLIDAY_RULES = (POSTPONE_STATUTORY, NO_HOLIDAY_RULE)
 
 
 def data_date(logical_date: datetime, tz: ZoneInfo) -> date:
@@ -16,6 +25,78 @@ def data_date(logical_date: datetime, tz: ZoneInfo) -> date:
 
 def local_deadline(day: date, at: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=tz)
+
+
+def statutory_holiday(day: date) -> str | None:
+    """The statutory holiday (法定节假日) whose rest days include `day`, by its name in
+    chinese_calendar; None for a working day (adjusted working days, 调休上班, included) and
+    for an ordinary weekend. A weekend day inside a holiday's block of rest days belongs to
+    the holiday, also where chinese_calendar names only the weekdays of the block (2018's
+    Dragon Boat Festival: 16–18 June, of which it names the 18th). Raises NotImplementedError
+    for a year chinese_calendar has no data for."""
+    import chinese_calendar
+
+    if chinese_calendar.is_workday(day):
+        return None
+    rest_days = [day]
+    while not chinese_calendar.is_workday(rest_days[0] - timedelta(days=1)):
+        rest_days.insert(0, rest_days[0] - timedelta(days=1))
+    while not chinese_calendar.is_workday(rest_days[-1] + timedelta(days=1)):
+        rest_days.append(rest_days[-1] + timedelta(days=1))
+    for rest_day in rest_days:
+        on_holiday, name = chinese_calendar.get_holiday_detail(rest_day)
+        # an adjusted working day is named too, but is no day off
+        if on_holiday and name:
+            return name
+    return None
+
+
+def next_working_day(day: date) -> date:
+    """The first working day after `day`; an adjusted working Saturday or Sunday counts.
+    Raises NotImplementedError for a year chinese_calendar has no data for."""
+    import chinese_calendar
+
+    following = day + timedelta(days=1)
+    while not chinese_calendar.is_workday(following):
+        following += timedelta(days=1)
+    return following
+
+
+def deadline_day(day: date, holiday_rule: str) -> date:
+    """The day a deadline due on `day` falls due under `holiday_rule`: with
+    "postpone_statutory", a day inside a statutory holiday moves to the first working day
+    after it (an ordinary weekend does not move); with "none" it never moves. For a year
+    chinese_calendar has no data for the day stays, with a warning."""
+    if holiday_rule == NO_HOLIDAY_RULE:
+        return day
+    if holiday_rule != POSTPONE_STATUTORY:
+        raise ValueError(
+            f"unknown deadline holiday rule {holiday_rule!r}: "
+            f"one of {', '.join(map(repr, DEADLINE_HOLIDAY_RULES))}"
+        )
+    try:
+        holiday = statutory_holiday(day)
+        if holiday is None:
+            return day
+        postponed = next_working_day(day)
+    except NotImplementedError as missing:
+        log.warning(
+            "deadline on %s not postponed for statutory holidays: the holiday calendar "
+            "(chinese_calendar) has no data for it (%s)",
+            day,
+            missing,
+        )
+        return day
+    log.info("deadline on %s falls in %s: postponed to %s", day, holiday, postponed)
+    return postponed
+
+
+def daily_deadline(
+    day: date, at: time, tz: ZoneInfo, holiday_rule: str = NO_HOLIDAY_RULE
+) -> datetime:
+    """A date's files are due by `at` on the date (local time), or under "postpone_statutory",
+    when the date falls in a statutory holiday, by `at` on the first working day after it."""
+    return local_deadline(deadline_day(day, holiday_rule), at, tz)
 
 
 def dates_between(first: date, last: date) -> list[date]:
@@ -52,11 +133,16 @@ def quarters_of_year_through(quarter: str) -> list[str]:
     return [f"{year}Q{n}" for n in range(1, number + 1)]
 
 
-def quarterly_deadline(quarter: str, deadline_days: int, tz: ZoneInfo) -> datetime:
+def quarterly_deadline(
+    quarter: str, deadline_days: int, tz: ZoneInfo, holiday_rule: str = NO_HOLIDAY_RULE
+) -> datetime:
     """Quarterly files are due by the end of the `deadline_days`-th day after the quarter ends
-    (季后 N 日内报送): the deadline is the following local midnight."""
+    (季后 N 日内报送): the deadline is the following local midnight. Under
+    "postpone_statutory" a day inside a statutory holiday gives way to the first working day
+    after it (遇法定节假日顺延), and the deadline is the midnight that ends that day."""
     _, last = quarter_bounds(quarter)
-    return datetime.combine(last + timedelta(days=deadline_days + 1), time(0), tzinfo=tz)
+    due = deadline_day(last + timedelta(days=deadline_days), holiday_rule)
+    return datetime.combine(due + timedelta(days=1), time(0), tzinfo=tz)
 
 
 # Quarters end on fixed dates; a non-leap reference year keeps every run on or after the

@@ -48,7 +48,6 @@ from transforms.merge.ledger import in_ledger_order
 from transforms.periods import (
     local_deadline,
     quarter_bounds,
-    quarterly_deadline,
     quarters_of_year_through,
 )
 from transforms.publish import briefing, receipts, rendering, report_excel, report_html
@@ -278,10 +277,7 @@ def publish_quarterly_report(
             table,
             outcomes,
             summary,
-            _compiler(
-                city,
-                quarterly_deadline(quarter, city.schedule.quarterly_deadline_days, city.tz),
-            ),
+            _compiler(city, city.quarterly_deadline_of(quarter)),
         ),
         BRIEFING_NAME: (summary.text + "\n").encode("utf-8"),
         "county_quarterly.csv": rendering.table_csv(table),
@@ -354,13 +350,13 @@ def receipt_context(
             kind,
             period,
             city.timezone,
-            deadline=local_deadline(day, schedule.daily_deadline, city.tz),
+            deadline=city.daily_deadline_of(day),
             resubmit_by=receipts.daily_resubmit_by(
                 period, schedule.resubmission_lookback_days, schedule.nightly_run, city.tz
             ),
             pre_check=pre_check,
         )
-    deadline = quarterly_deadline(period, schedule.quarterly_deadline_days, city.tz)
+    deadline = city.quarterly_deadline_of(period)
     return ReceiptContext(city.name, kind, period, city.timezone, deadline, pre_check=pre_check)
 
 

@@ -34,6 +34,16 @@ def test_submission_tasks_are_wired_in_order(quarterly_dag):
     assert quarterly_dag.get_task("check_counties").map_index_template
 
 
+def test_counties_are_judged_only_after_a_postponed_deadline(quarterly_dag):
+    # the run fires the day after the unmoved deadline; a statutory holiday may postpone it
+    wait = quarterly_dag.get_task("wait_for_deadline")
+    assert wait.upstream_task_ids == {"submission_quarter"}
+    assert "wait_for_deadline" in quarterly_dag.get_task("discover_submissions").upstream_task_ids
+    # a sensor that frees its worker slot between pokes, and outlasts the longest holiday
+    assert wait.mode == "reschedule"
+    assert wait.timeout >= 10 * 24 * 3600
+
+
 def test_the_roll_up_does_not_wait_for_nor_get_skipped_with_the_submissions(quarterly_dag):
     chain = ["quarters_to_roll_up", "roll_up_daily_series", "publish_daily_summary"]
     for upstream, downstream in itertools.pairwise(chain):

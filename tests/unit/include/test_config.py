@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 import pytest
 from pydantic import ValidationError
@@ -67,6 +67,17 @@ def test_a_second_city_is_a_config_file(tmp_path, monkeypatch):
         (('timezone = "Asia/Urumqi"', 'timezone = "Mars/Olympus"'), "unknown timezone"),
         (('code = "990103"', 'code = "990199"'), "retired codes"),
         (('missing_cutoff = "23:00"', 'missing_cutoff = "20:00"'), "missing_cutoff"),
+        (
+            ('daily_deadline = "18:00"', 'daily_deadline = "18:00"\ndeadline_holiday_rule = "yes"'),
+            "deadline_holiday_rule must be 'postpone_statutory' or 'none', not 'yes'",
+        ),
+        (
+            (
+                'daily_deadline = "18:00"',
+                'daily_deadline = "18:00"\ndaily_deadline_holiday_rule = "postpone"',
+            ),
+            "daily_deadline_holiday_rule must be 'postpone_statutory' or 'none'",
+        ),
     ],
 )
 def test_invalid_city_configs_are_refused_with_a_reason(tmp_path, change, complaint):
@@ -75,6 +86,45 @@ def test_invalid_city_configs_are_refused_with_a_reason(tmp_path, change, compla
     path.write_text(MADE_UP_CITY.replace(old, new), encoding="utf-8")
     with pytest.raises(ValidationError, match=complaint):
         load_city_config(path)
+
+
+def test_shaoguan_postpones_quarterly_deadlines_for_statutory_holidays_not_daily_ones():
+    city = load_city_config()
+    assert city.schedule.deadline_holiday_rule == "postpone_statutory"
+    assert city.schedule.daily_deadline_holiday_rule == "none"
+    # 15 days after 2020Q3: Thursday 15 October, a working day
+    assert city.quarterly_deadline_of("2020Q3") == datetime(2020, 10, 16, tzinfo=city.tz)
+    # Monday 5 October 2020 is in the National Day holiday, yet daily files stay due that day
+    assert city.daily_deadline_of(datetime(2020, 10, 5).date()) == datetime(
+        2020, 10, 5, 20, tzinfo=city.tz
+    )
+
+
+def test_a_city_without_a_holiday_rule_never_moves_its_deadlines(tmp_path):
+    path = tmp_path / "city.toml"
+    path.write_text(MADE_UP_CITY, encoding="utf-8")
+    city = load_city_config(path)
+    assert city.schedule.deadline_holiday_rule == "none"
+    assert city.schedule.daily_deadline_holiday_rule == "none"
+
+
+def test_the_holiday_rules_govern_the_city_deadlines(tmp_path):
+    path = tmp_path / "city.toml"
+    path.write_text(
+        MADE_UP_CITY.replace(
+            'daily_deadline = "18:00"',
+            'daily_deadline = "18:00"\nquarterly_deadline_days = 5\n'
+            'deadline_holiday_rule = "postpone_statutory"\n'
+            'daily_deadline_holiday_rule = "postpone_statutory"',
+        ),
+        encoding="utf-8",
+    )
+    city = load_city_config(path)
+    # 5 October 2020, in the National Day holiday (1–8 October): Friday 9 October
+    assert city.quarterly_deadline_of("2020Q3") == datetime(2020, 10, 10, tzinfo=city.tz)
+    assert city.daily_deadline_of(datetime(2020, 10, 5).date()) == datetime(
+        2020, 10, 9, 18, tzinfo=city.tz
+    )
 
 
 def test_settings_come_from_citystats_variables(tmp_path):

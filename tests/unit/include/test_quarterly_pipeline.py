@@ -115,6 +115,58 @@ def test_no_daily_data_rolls_up_nothing(city):
     assert quarterly_pipeline.quarters_to_roll_up(RunContext.from_env(), None, {}) == []
 
 
+@pytest.fixture
+def holiday_city(tmp_path, monkeypatch):
+    """The tiny city with files due 5 days after the quarter, postponed for statutory holidays."""
+    config = tmp_path / "holiday_city.toml"
+    config.write_text(
+        CITY_TOML.replace(
+            "resubmission_lookback_days = 7",
+            "resubmission_lookback_days = 7\nquarterly_deadline_days = 5\n"
+            'deadline_holiday_rule = "postpone_statutory"',
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CITYSTATS_CITY_CONFIG", str(config))
+    return RunContext.from_env()
+
+
+def test_a_postponed_deadline_holds_the_run_until_it_has_passed(holiday_city):
+    run = holiday_city
+    # 5 October 2020 is in the National Day holiday (1–8 October): files are due by the end
+    # of Friday 9 October, and the scheduled run (6 October, 22:00) waits for it
+    scheduled = datetime(2020, 10, 6, 14, tzinfo=UTC)
+    assert quarterly_pipeline.quarter_of_run(run, scheduled) == "2020Q3"
+    assert not quarterly_pipeline.deadline_passed(run, "2020Q3", "scheduled", scheduled)
+    assert not quarterly_pipeline.deadline_passed(
+        run, "2020Q3", "scheduled", datetime(2020, 10, 9, 23, 59, tzinfo=TZ)
+    )
+    assert quarterly_pipeline.deadline_passed(
+        run, "2020Q3", "scheduled", datetime(2020, 10, 10, tzinfo=TZ)
+    )
+    # an operator's manual run judges the files landed so far at once
+    assert quarterly_pipeline.deadline_passed(run, "2020Q3", "manual", scheduled)
+    # a file that arrives during the holiday or on the 9th is on time
+    assert quarterly_pipeline.QUARTERLY.deadline(run.city, "2020Q3") == datetime(
+        2020, 10, 10, tzinfo=TZ
+    )
+    # 5 July 2020 is an ordinary Sunday: the run does not wait
+    assert quarterly_pipeline.deadline_passed(
+        run, "2020Q2", "scheduled", datetime(2020, 7, 6, 14, tzinfo=UTC)
+    )
+
+
+def test_without_the_holiday_rule_the_scheduled_run_never_waits(city):
+    # the tiny city: 15 days, no holiday rule; the run after 2020Q3 fires on 16 October
+    run = RunContext.from_env()
+    assert quarterly_pipeline.deadline_passed(
+        run, "2020Q3", "scheduled", datetime(2020, 10, 16, 22, tzinfo=TZ)
+    )
+    assert not quarterly_pipeline.deadline_passed(
+        run, "2020Q3", "scheduled", datetime(2020, 10, 15, 23, 59, tzinfo=TZ)
+    )
+
+
 def test_files_are_due_by_the_end_of_the_deadline_day():
     assert quarterly_deadline("2020Q1", 15, TZ) == datetime(2020, 4, 16, tzinfo=TZ)
     assert quarterly_deadline("2020Q4", 15, TZ) == datetime(2021, 1, 16, tzinfo=TZ)
