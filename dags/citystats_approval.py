@@ -56,7 +56,7 @@ def citystats_approval():
         from include import approval_pipeline
         from include.context import RunContext
 
-        return approval_pipeline.approve_or_unlock_now(RunContext.from_env(), params)
+        return approval_pipeline.approve_or_unlock_requested(RunContext.from_env(), params)
 
     record_approval()
 

@@ -259,7 +259,7 @@ def held_correction_alert(
         f"citystats：{period}{what}已审定，{len(counties)}个区县的更正待解锁",
         text,
         {
-            "kind": kind,
+            "period_kind": kind,
             "period": period,
             "held_counties": [{"code": code, "name": name} for code, name in counties],
         },

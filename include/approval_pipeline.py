@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from include import approval, daily_pipeline, quarterly_pipeline, submissions, warehouse
-from include.approval import ApprovalEvent
+from include.approval import ApprovalEvent, ApprovalRefused
 from include.context import RunContext
 
 
@@ -28,10 +28,16 @@ def approve_or_unlock(
     return event
 
 
-def approve_or_unlock_now(run: RunContext, request: Mapping[str, str]) -> str:
-    """`approve_or_unlock` for a request of `period`, `action` and `by` (the DAG's params,
-    the CLI's arguments), recorded as of now; return what the reports now say."""
-    event = approve_or_unlock(
-        run, request["period"], request["action"], request["by"], datetime.now(UTC)
-    )
+def approve_or_unlock_requested(run: RunContext, request: Mapping[str, str]) -> str:
+    """The `citystats_approval` task: `approve_or_unlock` for the run's `period`, `action` and
+    `by`, recorded as of now; return what the reports now say. A refused action fails the
+    task at once (a retry would be refused again)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        event = approve_or_unlock(
+            run, request["period"], request["action"], request["by"], datetime.now(UTC)
+        )
+    except ApprovalRefused as refused:
+        raise AirflowFailException(str(refused)) from refused
     return f"{event.kind} {event.period}: {event.label()}"

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from include.config import Settings, load_city_config
@@ -67,25 +67,22 @@ def run_quarterly(quarter: str) -> int:
 
 def record_approval(action: str, period: str, actor: str) -> int:
     from include.approval import ApprovalRefused
-    from include.approval_pipeline import approve_or_unlock_now
+    from include.approval_pipeline import approve_or_unlock
     from include.context import RunContext
 
     try:
-        print(
-            approve_or_unlock_now(
-                RunContext.from_env(), {"period": period, "action": action, "by": actor}
-            )
-        )
+        event = approve_or_unlock(RunContext.from_env(), period, action, actor, datetime.now(UTC))
     except (ApprovalRefused, ValueError) as refused:
         print(f"{action} {period}: {refused}", file=sys.stderr)
         return 2
+    print(f"{event.kind} {event.period}: {event.label()}")
     if action == "unlock":
         rerun = (
             f"make quarterly QUARTER={period}"
-            if "Q" in period
+            if event.kind == "quarterly"
             else f"make backfill FROM={period} TO={period}"
         )
-        print(f"Held corrections are published by the next run of the period (now: {rerun}).")
+        print(f"The next run of the period publishes its held corrections (now: {rerun}).")
     return 0
 
 

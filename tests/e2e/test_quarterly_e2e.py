@@ -379,3 +379,40 @@ def test_a_correction_of_q1_moves_q2s_year_to_date_by_itself(quarterly_dag, two_
             CITY: figures("partial", 4, (422.0, 391.0, 116.0, 108.75), ytd_city),
         },
     )
+
+
+def test_an_approved_quarter_holds_corrections_and_its_later_quarters_year_to_date(
+    quarterly_dag, two_quarters_landed
+):
+    from include import warehouse
+    from include.approval_pipeline import approve_or_unlock
+    from include.context import RunContext
+    from include.tables import held_submissions
+
+    tmp_path = two_quarters_landed
+    run_quarter(quarterly_dag, "2020Q1")
+    run_quarter(quarterly_dag, "2020Q2")
+    run = RunContext.from_env()
+    at = datetime(2020, 7, 20, 9, 0, tzinfo=TZ)
+    approve_or_unlock(run, "2020Q2", "approve", "张三", at)
+    approved = published_csv(tmp_path, "quarterly", "2020Q2", "county_quarterly.csv")
+
+    # 北区 fixes Q2, 东区 corrects Q1: Q1 moves, the approved Q2 stays as approved.
+    land_quarterly(tmp_path / "landing", "2020Q2", NORTH, NORTH_Q2_FIXED, AFTER_Q2_DEADLINE, True)
+    corrected = [(E1, 110.0, 30.0, 120.0, 33.0), EAST_Q1[1]]
+    land_quarterly(tmp_path / "landing", "2020Q1", EAST, corrected, AFTER_Q2_DEADLINE)
+    run_quarter(quarterly_dag, "2020Q2")
+    run_quarter(quarterly_dag, "2020Q1")
+    q2 = published_csv(tmp_path, "quarterly", "2020Q2", "county_quarterly.csv")
+    pd.testing.assert_frame_equal(q2, approved)
+    held = warehouse.read_partition(run.engine, held_submissions)
+    assert held[["period", "county_code", "outcome"]].values.tolist() == [
+        ["2020Q2", NORTH, "accepted"]
+    ]
+    report = (tmp_path / "published/quarterly/2020Q2/report.html").read_text("utf-8")
+    assert "已审定（张三审定第1版）" in report and "北区" in report[report.index("以下更正") :]
+
+    approve_or_unlock(run, "2020Q2", "unlock", "张三", at)
+    run_quarter(quarterly_dag, "2020Q2")
+    q2 = published_csv(tmp_path, "quarterly", "2020Q2", "county_quarterly.csv")
+    assert q2["revision"].to_dict() == {EAST: 2, WEST: 1, NORTH: 2, CITY: 2}
