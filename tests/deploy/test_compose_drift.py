@@ -125,3 +125,14 @@ def test_the_image_is_the_locked_airflow_version():
     locked = re.search(r"^apache-airflow==(\S+)$", (REPO / "requirements.lock").read_text(), re.M)
     dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert f"FROM apache/airflow:{locked.group(1)}-python3.11" in dockerfile
+
+
+def test_only_the_ui_is_published_and_on_this_host_by_default():
+    published = {
+        name: service["ports"]
+        for name, service in COMPOSE["services"].items()
+        if "ports" in service
+    }
+    assert published == {"airflow-apiserver": ["${CITYSTATS_UI_BIND:-127.0.0.1}:8080:8080"]}
+    example = (REPO / ".env.example").read_text(encoding="utf-8")
+    assert "\nCITYSTATS_UI_BIND=127.0.0.1\n" in example
