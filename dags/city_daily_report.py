@@ -12,7 +12,10 @@ rows + city row) and publishes `<CITYSTATS_PUBLISH>/daily/<date>/` all at once:
 the validation report and `manifest.json`; the full-history tables under
 `<CITYSTATS_PUBLISH>/tables/` and `index.html` follow.
 Finally it looks back over earlier dates and triggers a republish of any date
-whose files arrived or changed after it was processed (revision + 1).
+whose files arrived or changed after it was processed (revision + 1). A date that
+has been approved (`citystats_approval`, `make approve`) is locked: its run checks
+the new files and holds them (`held_submissions`), but merges and publishes nothing
+new until it is unlocked.
 Counties still missing at the cut-off are alerted by the scheduled nightly run
 only (a rerun alerts with conf `{"alert_missing": true}`); any task that fails for
 good is alerted, naming the counties of a mapped check task (webhook, DingTalk,
