@@ -160,7 +160,7 @@ def publish_daily_report(
             FileLink(REPORT_PAGE, f"返回{title}"),
         ),
     }
-    receipt_files, receipt_links = _receipts(city, "daily", report_date, outcomes)
+    receipt_files, receipt_links = _receipts(city, "daily", report_date, outcomes, approved)
     files[REPORT_PAGE] = report_html.daily_report_html(
         city.name,
         day,
@@ -205,6 +205,7 @@ def _approval_note(
     names = {c.code: c.name for c in city.counties}
     held = [
         report_html.HeldCorrection(
+            county_code=row["county_code"],
             county_name=names.get(row["county_code"], row["county_code"]),
             file_name=row["file_name"] or "",
             outcome=row["outcome"],
@@ -293,7 +294,7 @@ def publish_quarterly_report(
             FileLink(REPORT_PAGE, f"返回{title}"),
         ),
     }
-    receipt_files, receipt_links = _receipts(city, "quarterly", quarter, outcomes)
+    receipt_files, receipt_links = _receipts(city, "quarterly", quarter, outcomes, approved)
     files[REPORT_PAGE] = report_html.quarterly_report_html(
         city.name,
         quarter,
@@ -361,11 +362,16 @@ def receipt_context(
 
 
 def _receipts(
-    city: CityConfig, kind: str, period: str, outcomes: PeriodOutcomes
+    city: CityConfig,
+    kind: str,
+    period: str,
+    outcomes: PeriodOutcomes,
+    approved: report_html.ApprovalNote | None,
 ) -> tuple[dict[str, bytes], dict[str, list[FileLink]]]:
     """(files, links from the report by county code): each configured county's receipt, as
-    a page and as text."""
+    a page and as text, telling a county whose correction is held that it is."""
     context = receipt_context(city, kind, period)
+    held = {h.county_code: h for h in approved.held} if approved else {}
     files, links = {}, {}
     for outcome in outcomes.counties:
         code = outcome.county_code
@@ -373,8 +379,12 @@ def _receipts(
             FileLink(f"{code}.txt", "回执（文本）"),
             FileLink(f"../{REPORT_PAGE}", "返回本期报告"),
         ]
-        files[f"{RECEIPTS_FOLDER}/{code}.html"] = receipts.receipt_html(outcome, context, back)
-        files[f"{RECEIPTS_FOLDER}/{code}.txt"] = receipts.receipt_text(outcome, context).encode()
+        files[f"{RECEIPTS_FOLDER}/{code}.html"] = receipts.receipt_html(
+            outcome, context, back, held.get(code)
+        )
+        files[f"{RECEIPTS_FOLDER}/{code}.txt"] = receipts.receipt_text(
+            outcome, context, held.get(code)
+        ).encode()
         links[code] = [
             FileLink(f"{RECEIPTS_FOLDER}/{code}.html", "回执"),
             FileLink(f"{RECEIPTS_FOLDER}/{code}.txt", "文本"),

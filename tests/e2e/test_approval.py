@@ -170,6 +170,9 @@ def test_a_held_resubmission_is_still_checked(city):
     assert held["outcome"].tolist() == ["rejected"] and held["error_count"].iloc[0] >= 1
     text = report_text(folder)
     assert "西区" in text and "校验未通过" in text
+    receipt = (folder / f"receipts/{WEST}.txt").read_text("utf-8")
+    assert "待解锁的更正：" in receipt and "校验未通过。本期已审定锁定" in receipt
+    assert "待解锁的更正" not in (folder / f"receipts/{EAST}.txt").read_text("utf-8")
 
 
 @pytest.mark.airflow

@@ -29,6 +29,7 @@ from transforms.publish.report_html import (
     FILE_LEVEL_RULES,
     PUBLICATION_KINDS,
     FileLink,
+    HeldCorrection,
     render_page,
 )
 
@@ -66,9 +67,12 @@ def daily_resubmit_by(period: str, lookback_days: int, nightly_run: time, tz: Zo
     return datetime.combine(last_run_day, nightly_run, tzinfo=tz)
 
 
-def receipt_text(outcome: CountyOutcome, context: ReceiptContext) -> str:
-    """The receipt as plain UTF-8 text, for mail, a terminal or a printer."""
-    receipt = _receipt(outcome, context)
+def receipt_text(
+    outcome: CountyOutcome, context: ReceiptContext, held: HeldCorrection | None = None
+) -> str:
+    """The receipt as plain UTF-8 text, for mail, a terminal or a printer; `held`: the
+    county's correction of the approved period, received but not taken in."""
+    receipt = _receipt(outcome, context, held)
     lines = [receipt["title"], "", *(f"{label}：{value}" for label, value in receipt["facts"])]
     lines += [receipt["time_note"]]
     lines += ["", f"结论：{receipt['verdict']}", "", "校验结果："]
@@ -82,9 +86,14 @@ def receipt_text(outcome: CountyOutcome, context: ReceiptContext) -> str:
     return "\n".join(lines) + "\n"
 
 
-def receipt_html(outcome: CountyOutcome, context: ReceiptContext, links: list[FileLink]) -> bytes:
+def receipt_html(
+    outcome: CountyOutcome,
+    context: ReceiptContext,
+    links: list[FileLink],
+    held: HeldCorrection | None = None,
+) -> bytes:
     """The receipt as a self-contained page; `links` lead to the text receipt and the report."""
-    receipt = _receipt(outcome, context)
+    receipt = _receipt(outcome, context, held)
     return render_page(
         "receipt.html",
         page_title=f"{receipt['title']} {receipt['county']}",
@@ -95,7 +104,12 @@ def receipt_html(outcome: CountyOutcome, context: ReceiptContext, links: list[Fi
     )
 
 
-def _receipt(outcome: CountyOutcome, context: ReceiptContext) -> dict:
+HELD_CHECKS = {"accepted": "校验通过", "rejected": "校验未通过", "missing": "文件已撤回"}
+
+
+def _receipt(
+    outcome: CountyOutcome, context: ReceiptContext, held: HeldCorrection | None = None
+) -> dict:
     """What both receipts say, in the order they say it; county text made plain."""
     pre_check = context.pre_check
     status = outcome.outcome if pre_check else status_of(outcome.outcome, outcome.on_time)
@@ -114,6 +128,15 @@ def _receipt(outcome: CountyOutcome, context: ReceiptContext) -> dict:
     facts.append(("报送截止时间", _city_time(context.deadline, context.timezone)))
     if not pre_check:
         facts.append(("是否按时", {True: "按时", False: "逾期", None: "—"}[outcome.on_time]))
+    if held is not None:
+        facts.append(
+            (
+                "待解锁的更正",
+                f"{held.arrived_at} 收到 {plain_text(held.file_name) or '（文件已撤回）'}，"
+                f"{HELD_CHECKS[held.outcome]}。本期已审定锁定，更正暂未采用，以上为审定版本；"
+                "确需采用，请联系市统计局解锁后重新发布。",
+            )
+        )
     signature, signature_note = _signature(outcome)
     title = "报送预检结果" if pre_check else "报送回执"
     return {

@@ -93,6 +93,7 @@ class IndexEntry:
 class HeldCorrection:
     """A county's resubmission of an approved period, received and checked, not merged."""
 
+    county_code: str
     county_name: str
     file_name: str
     outcome: str  # accepted, rejected or missing: what its check made of it
