@@ -23,12 +23,14 @@ from include.tables import (
     county_daily,
     county_quarter_daily_summary,
     county_quarterly,
+    industry_quarterly,
     quarterly_submission_rows,
     submissions_log,
 )
 from transforms.check.outcomes import CountyOutcome
 from transforms.check.validation import quarterly_context_findings
 from transforms.ingest import readers
+from transforms.merge.industries import output_by_industry
 from transforms.merge.quarterly import COUNTY_QUARTERLY_COLUMNS, merge_county_quarterly
 from transforms.merge.revisions import assign_revisions
 from transforms.merge.rollup import SUMMARY_COLUMNS, roll_up_county_daily
@@ -142,8 +144,9 @@ def stage_quarterly_submissions(run: RunContext, quarter: str, checked: list[lis
 
 
 def merge_quarterly(run: RunContext, quarter: str) -> dict:
-    """Recompute `county_quarterly` for the quarter and replace its rows in one transaction;
-    the year-to-date columns add the published rows of the year's earlier quarters."""
+    """Recompute `county_quarterly` (and `industry_quarterly`) for the quarter and replace its
+    rows in one transaction; the year-to-date columns add the published rows of the year's
+    earlier quarters."""
     city = run.city
     lock = submissions.rows_lock(QUARTERLY.name, quarter)
     with warehouse.locked(run.engine, lock) as connection:
@@ -157,14 +160,15 @@ def merge_quarterly(run: RunContext, quarter: str) -> dict:
             warehouse.read_partition(connection, county_quarterly, {"report_quarter": q})
             for q in quarters_of_year_through(quarter)[:-1]
         ]
+        reported = warehouse.read_partition(
+            connection, quarterly_submission_rows, {"report_quarter": quarter}
+        )
         merged = merge_county_quarterly(
             quarter,
             [(c.code, c.name) for c in city.counties],
             (city.code, city.name),
             submissions.statuses(connection, QUARTERLY, quarter),
-            warehouse.read_partition(
-                connection, quarterly_submission_rows, {"report_quarter": quarter}
-            ),
+            reported,
             pd.concat(earlier, ignore_index=True)
             if earlier
             else pd.DataFrame(columns=list(county_quarterly.c.keys())),
@@ -172,6 +176,12 @@ def merge_quarterly(run: RunContext, quarter: str) -> dict:
         revised = assign_revisions(merged, published, QUARTER_KEYS)
         warehouse.replace_partition(
             connection, county_quarterly, {"report_quarter": quarter}, revised
+        )
+        warehouse.replace_partition(
+            connection,
+            industry_quarterly,
+            {"report_quarter": quarter},
+            output_by_industry(reported).assign(report_quarter=quarter),
         )
     return _merged(quarter, revised, city)
 

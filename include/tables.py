@@ -620,3 +620,48 @@ held_submissions = Table(
     _col("warning_count", Integer, "number of warning rules raised", COUNT),
     _col("reasons", Text, "the reasons of every failed rule, one per line"),
 )
+
+industry_quarterly = Table(
+    "industry_quarterly",
+    metadata,
+    _col("report_quarter", String(6), "quarter, YYYYQn", primary_key=True),
+    _col(
+        "industry_code",
+        String(2),
+        "GB/T 4754-2017 division of the quarter's accepted enterprise rows (06–46)",
+        primary_key=True,
+    ),
+    _col("industry_name", String(64), "the division's Chinese name"),
+    _col("output_value", Float, "gross industrial output of the division", WAN_YUAN, "sum"),
+    _col("output_value_prior", Float, "same-scope output a year earlier", WAN_YUAN, "sum"),
+    _col("value_added", Float, "industrial value added of the division", WAN_YUAN, "sum"),
+    _col("value_added_prior", Float, "same-scope value added a year earlier", WAN_YUAN, "sum"),
+    _col(
+        "output_value_yoy_pct",
+        Float,
+        "(output_value / output_value_prior − 1) × 100",
+        PERCENT,
+        "recompute from the sums",
+    ),
+    _col(
+        "output_value_contribution_points",
+        Float,
+        "拉动: (output_value − output_value_prior) / the city's total prior output × 100",
+        "percentage points",
+        "sum (over divisions: the city's growth)",
+    ),
+    _col(
+        "value_added_yoy_pct",
+        Float,
+        "(value_added / value_added_prior − 1) × 100",
+        PERCENT,
+        "recompute from the sums",
+    ),
+    _col(
+        "value_added_contribution_points",
+        Float,
+        "拉动: (value_added − value_added_prior) / the city's total prior value added × 100",
+        "percentage points",
+        "sum (over divisions: the city's growth)",
+    ),
+)

@@ -30,6 +30,8 @@ PUBLISHED_AS = {
     "history); each daily report shows the date's kinds by county and their trend",
     "industry_daily": "`<publish>/tables/industry_daily.parquet` (full history); each daily "
     "report shows the date's table and chart",
+    "industry_quarterly": "`<publish>/tables/industry_quarterly.parquet` (full history); "
+    "each quarterly report shows the quarter's table and 拉动 chart",
     "submissions_log": "`<publish>/tables/submissions_log.parquet` (full history); "
     "each publication's `manifest.json` lists its period's entries",
 }
@@ -42,6 +44,7 @@ ANALYST_TABLE_LABELS = {
     "key_enterprise_daily": "重点企业台账",
     "difficulty_kinds_daily": "企业困难分类",
     "industry_daily": "分行业复工",
+    "industry_quarterly": "分行业产值",
     "submissions_log": "报送记录",
 }
 

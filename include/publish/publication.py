@@ -35,15 +35,14 @@ from include.tables import (
     daily_submission_rows,
     difficulty_kinds_daily,
     industry_daily,
+    industry_quarterly,
     key_enterprise_daily,
     metadata,
     publications,
-    quarterly_submission_rows,
     submissions_log,
 )
 from transforms.check.outcomes import PeriodOutcomes
 from transforms.merge.difficulties import difficulty_items, kinds_by_county
-from transforms.merge.industries import output_by_industry
 from transforms.merge.ledger import in_ledger_order
 from transforms.periods import (
     local_deadline,
@@ -261,8 +260,8 @@ def publish_quarterly_report(
             if len(year_so_far) > 1
             else None
         )
-        quarter_rows = warehouse.read_partition(
-            connection, quarterly_submission_rows, {"report_quarter": quarter}
+        industries = warehouse.read_partition(
+            connection, industry_quarterly, {"report_quarter": quarter}, order_by=["industry_code"]
         )
         approved = _approval_note(connection, city, "quarterly", quarter)
     log = log[log["period"].isin(year_so_far)]
@@ -305,7 +304,7 @@ def publish_quarterly_report(
         receipt_links,
         summary,
         briefing.quarterly_rankings(table, statuses),
-        output_by_industry(quarter_rows),
+        industries,
         approved,
     )
     files.update(receipt_files)

@@ -368,6 +368,11 @@ def test_a_correction_of_q1_moves_q2s_year_to_date_by_itself(quarterly_dag, two_
 
     q2 = published_csv(tmp_path, "quarterly", "2020Q2", "county_quarterly.csv")
     assert q2["revision"].to_dict() == {EAST: 2, WEST: 1, NORTH: 1, CITY: 2}
+    by_industry = pd.read_parquet(tmp_path / "published/tables/industry_quarterly.parquet")
+    q1_steel = by_industry[
+        (by_industry["report_quarter"] == "2020Q1") & (by_industry["industry_code"] == "31")
+    ]
+    assert q1_steel["output_value"].tolist() == [110.0]  # E1, the corrected 东区 enterprise
     # The quarter's own figures stand; the year to date adds the corrected Q1 (+10 万元).
     ytd_east = (350.5, 349.5, 87.0, 87.0)
     ytd_city = (792.5, 780.5, 218.5, 215.25)
