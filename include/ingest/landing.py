@@ -272,13 +272,25 @@ def _run_token() -> str:
     return f"{os.getpid()}-{secrets.token_hex(6)}"
 
 
+class PublishFolderFull(OSError):
+    """The file system of the publish folder ran out of space (or quota) while a version was
+    written; the message tells the operator where, how much, and what to do."""
+
+
 def _write_version(version: Path, files: dict[str, bytes]) -> None:
     writing = version.with_name(f"{WRITING}{version.name}-{_run_token()}")
     writing.mkdir()
-    for name, content in files.items():
-        target = writing / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    try:
+        for name, content in files.items():
+            target = writing / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    except OSError as error:
+        # Removed now, not by the next publish: on a full disk its bytes are what is missing.
+        _discard(writing)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _folder_full(version, files, error) from error
+        raise
     try:
         os.rename(writing, version)
     except OSError as error:
@@ -286,6 +298,22 @@ def _write_version(version: Path, files: dict[str, bytes]) -> None:
         if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not _holds_exactly(version, files):
             raise
         _discard(writing)
+
+
+def _folder_full(version: Path, files: dict[str, bytes], error: OSError) -> PublishFolderFull:
+    needed = sum(len(content) for content in files.values())
+    try:
+        free = f"{shutil.disk_usage(version.parent).free:,} bytes are free there now"
+    except OSError:
+        free = "the free space could not be read"
+    reason = error.strerror or os.strerror(error.errno)
+    return PublishFolderFull(
+        error.errno,
+        f"{reason} while publishing into {version.parent}: this version needs {needed:,} "
+        f"bytes and {free}. Nothing was swapped in: the version published before stays as "
+        "it was, and the half-written one was removed. Free space on that file system (or "
+        "raise its quota), then clear the failed task to publish again.",
+    )
 
 
 def _discard(folder: Path) -> None:
@@ -315,6 +343,10 @@ def write_atomically(path: str | Path, content: bytes) -> None:
     """Replace one file in a single rename (for files outside a period folder)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_bytes(content)
-    os.replace(temporary, path)
+    temporary = path.with_name(f".{path.name}.tmp-{_run_token()}")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # a full disk would otherwise keep the torn copy
+        raise
