@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -267,7 +266,7 @@ def load_registry(settings: Settings, staged: bool = True) -> pd.DataFrame:
         )
     frame = _parsed_registry(content, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{storage.run_token()}.tmp")
     frame.to_parquet(temporary, index=False)
     temporary.replace(path)
     return frame
@@ -289,7 +288,8 @@ def _stage_rows(
 ) -> str:
     path = Path(settings.state) / "staging" / kind.name / period / f"{county_code}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".parquet.tmp")
+    # Two runs of one date (a backfill, a republish) check the same county at once.
+    temporary = path.with_name(f".{path.name}.{storage.run_token()}.tmp")
     frame.drop(columns=[SOURCE_ROW]).to_parquet(temporary, index=False)
     temporary.replace(path)
     return str(path)
@@ -298,8 +298,9 @@ def _stage_rows(
 def stage(
     run: RunContext, kind: SubmissionKind, period: str, outcomes: list[CountyOutcome]
 ) -> None:
-    """In one transaction, replace the period's staged rows, submissions log and findings;
-    then copy rejected files with their reasons into the quarantine folder."""
+    """In one transaction, replace the period's staged rows, submissions log and findings,
+    and copy rejected files with their reasons into the quarantine folder, under the period's
+    lock: two runs of the period replace the folder one after the other, never both at once."""
     city, settings = run.city, run.settings
     engine = run.engine
     accepted = [pd.read_parquet(o.rows_path) for o in outcomes if o.outcome == ACCEPTED]
@@ -318,7 +319,7 @@ def stage(
             partition,
             _finding_rows(kind, period, outcomes, _stray_files(kind, settings, city, period)),
         )
-    _quarantine(kind, settings, period, outcomes)
+        _quarantine(kind, settings, period, outcomes)
 
 
 def rows_lock(kind: str, period: str) -> str:

@@ -240,7 +240,7 @@ def publish_folder(root: str | Path, relative: str, files: dict[str, bytes]) -> 
         _discard(version)  # a folder of that name that does not hold them was tampered with
         _write_version(version, files)
     published.parent.mkdir(parents=True, exist_ok=True)
-    swap = published.with_name(f".{published.name}.swap-{_run_token()}")
+    swap = published.with_name(f".{published.name}.swap-{run_token()}")
     swap.symlink_to(os.path.relpath(version, published.parent))
     if published.exists() and not published.is_symlink():
         shutil.rmtree(published)  # a plain folder from an older layout
@@ -267,7 +267,7 @@ RETIRED_VERSIONS_KEPT_SECONDS = 600.0
 WRITING, DISCARDED = ".writing-", ".discarded-"  # names of folders that are not versions
 
 
-def _run_token() -> str:
+def run_token() -> str:
     """Unique to one call of one process, on any host."""
     return f"{os.getpid()}-{secrets.token_hex(6)}"
 
@@ -278,7 +278,7 @@ class PublishFolderFull(OSError):
 
 
 def _write_version(version: Path, files: dict[str, bytes]) -> None:
-    writing = version.with_name(f"{WRITING}{version.name}-{_run_token()}")
+    writing = version.with_name(f"{WRITING}{version.name}-{run_token()}")
     writing.mkdir()
     try:
         for name, content in files.items():
@@ -321,7 +321,7 @@ def _discard(folder: Path) -> None:
     off half-way never leaves a torn folder under a version's name. Best effort: what is
     left behind is removed by the next publish of the period."""
     if not folder.name.startswith(DISCARDED):
-        doomed = folder.with_name(f"{DISCARDED}{folder.name}-{_run_token()}")
+        doomed = folder.with_name(f"{DISCARDED}{folder.name}-{run_token()}")
         try:
             os.rename(folder, doomed)
         except FileNotFoundError:
@@ -343,7 +343,7 @@ def write_atomically(path: str | Path, content: bytes) -> None:
     """Replace one file in a single rename (for files outside a period folder)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{_run_token()}")
+    temporary = path.with_name(f".{path.name}.tmp-{run_token()}")
     try:
         temporary.write_bytes(content)
         os.replace(temporary, path)
