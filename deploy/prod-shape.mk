@@ -15,3 +15,10 @@ prod-shape-stop:
 # The secrets docker-compose.yml reads; refuses to replace an existing .env.
 compose-env:
 	$(BIN)/python -m deploy.secrets_env .env
+
+# Faults thrown at the running prod-shape deployment during a backfill (deploy/chaos.py):
+# the warehouse's connections ended, the worker killed; then compared with an undisturbed run.
+# CHAOS_ARGS="--from-date 2020-03-04 --to-date 2020-03-07 --restart-command '...'".
+.PHONY: chaos
+chaos: $(VENV)/.installed
+	$(BIN)/python -m deploy.chaos --state-dir "$(PROD_SHAPE_DIR)" $(CHAOS_ARGS)

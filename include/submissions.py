@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -267,7 +266,7 @@ def load_registry(settings: Settings, staged: bool = True) -> pd.DataFrame:
         )
     frame = _parsed_registry(content, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{storage.run_token()}.tmp")
     frame.to_parquet(temporary, index=False)
     temporary.replace(path)
     return frame
@@ -289,7 +288,8 @@ def _stage_rows(
 ) -> str:
     path = Path(settings.state) / "staging" / kind.name / period / f"{county_code}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".parquet.tmp")
+    # Two runs of one date (a backfill, a republish) check the same county at once.
+    temporary = path.with_name(f".{path.name}.{storage.run_token()}.tmp")
     frame.drop(columns=[SOURCE_ROW]).to_parquet(temporary, index=False)
     temporary.replace(path)
     return str(path)
@@ -298,12 +298,13 @@ def _stage_rows(
 def stage(
     run: RunContext, kind: SubmissionKind, period: str, outcomes: list[CountyOutcome]
 ) -> list[str]:
-    """In one transaction, replace the period's staged rows, submissions log and findings;
-    then copy rejected files with their reasons into the quarantine folder.
+    """In one transaction, replace the period's staged rows, submissions log and findings,
+    and copy rejected files with their reasons into the quarantine folder, under the period's
+    lock: two runs of the period replace the folder one after the other, never both at once.
 
-    An approved period is locked: its staged rows, log and findings stay as approved, and the
-    submissions that differ from them are kept as held instead (`approval.hold`). Return the
-    counties newly held (empty when the period is not locked)."""
+    An approved period is locked: its staged rows, log, findings and quarantine stay as
+    approved, and the submissions that differ from them are kept as held instead
+    (`approval.hold`). Return the counties newly held (empty when the period is not locked)."""
     city, settings = run.city, run.settings
     engine = run.engine
     partition = {"kind": kind.name, "period": period}
@@ -326,7 +327,7 @@ def stage(
             _finding_rows(kind, period, outcomes, _stray_files(kind, settings, city, period)),
         )
         warehouse.replace_partition(connection, held_submissions, partition, pd.DataFrame())
-    _quarantine(kind, settings, period, outcomes)
+        _quarantine(kind, settings, period, outcomes)
     return []
 
 

@@ -240,7 +240,7 @@ def publish_folder(root: str | Path, relative: str, files: dict[str, bytes]) -> 
         _discard(version)  # a folder of that name that does not hold them was tampered with
         _write_version(version, files)
     published.parent.mkdir(parents=True, exist_ok=True)
-    swap = published.with_name(f".{published.name}.swap-{_run_token()}")
+    swap = published.with_name(f".{published.name}.swap-{run_token()}")
     swap.symlink_to(os.path.relpath(version, published.parent))
     if published.exists() and not published.is_symlink():
         shutil.rmtree(published)  # a plain folder from an older layout
@@ -267,18 +267,30 @@ RETIRED_VERSIONS_KEPT_SECONDS = 600.0
 WRITING, DISCARDED = ".writing-", ".discarded-"  # names of folders that are not versions
 
 
-def _run_token() -> str:
+def run_token() -> str:
     """Unique to one call of one process, on any host."""
     return f"{os.getpid()}-{secrets.token_hex(6)}"
 
 
+class PublishFolderFull(OSError):
+    """The file system of the publish folder ran out of space (or quota) while a version was
+    written; the message tells the operator where, how much, and what to do."""
+
+
 def _write_version(version: Path, files: dict[str, bytes]) -> None:
-    writing = version.with_name(f"{WRITING}{version.name}-{_run_token()}")
+    writing = version.with_name(f"{WRITING}{version.name}-{run_token()}")
     writing.mkdir()
-    for name, content in files.items():
-        target = writing / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    try:
+        for name, content in files.items():
+            target = writing / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+    except OSError as error:
+        # Removed now, not by the next publish: on a full disk its bytes are what is missing.
+        _discard(writing)
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise _folder_full(version, files, error) from error
+        raise
     try:
         os.rename(writing, version)
     except OSError as error:
@@ -288,12 +300,28 @@ def _write_version(version: Path, files: dict[str, bytes]) -> None:
         _discard(writing)
 
 
+def _folder_full(version: Path, files: dict[str, bytes], error: OSError) -> PublishFolderFull:
+    needed = sum(len(content) for content in files.values())
+    try:
+        free = f"{shutil.disk_usage(version.parent).free:,} bytes are free there now"
+    except OSError:
+        free = "the free space could not be read"
+    reason = error.strerror or os.strerror(error.errno)
+    return PublishFolderFull(
+        error.errno,
+        f"{reason} while publishing into {version.parent}: this version needs {needed:,} "
+        f"bytes and {free}. Nothing was swapped in: the version published before stays as "
+        "it was, and the half-written one was removed. Free space on that file system (or "
+        "raise its quota), then clear the failed task to publish again.",
+    )
+
+
 def _discard(folder: Path) -> None:
     """Remove a folder of .versions/, renamed out of its name first so that a removal cut
     off half-way never leaves a torn folder under a version's name. Best effort: what is
     left behind is removed by the next publish of the period."""
     if not folder.name.startswith(DISCARDED):
-        doomed = folder.with_name(f"{DISCARDED}{folder.name}-{_run_token()}")
+        doomed = folder.with_name(f"{DISCARDED}{folder.name}-{run_token()}")
         try:
             os.rename(folder, doomed)
         except FileNotFoundError:
@@ -315,6 +343,10 @@ def write_atomically(path: str | Path, content: bytes) -> None:
     """Replace one file in a single rename (for files outside a period folder)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_bytes(content)
-    os.replace(temporary, path)
+    temporary = path.with_name(f".{path.name}.tmp-{run_token()}")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # a full disk would otherwise keep the torn copy
+        raise

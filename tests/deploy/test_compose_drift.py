@@ -136,3 +136,22 @@ def test_only_the_ui_is_published_and_on_this_host_by_default():
     assert published == {"airflow-apiserver": ["${CITYSTATS_UI_BIND:-127.0.0.1}:8080:8080"]}
     example = (REPO / ".env.example").read_text(encoding="utf-8")
     assert "\nCITYSTATS_UI_BIND=127.0.0.1\n" in example
+
+
+def test_a_lost_workers_queued_task_is_sent_again_well_before_airflows_ten_minutes(
+    prod_shape_environment,
+):
+    """Both deployments read airflow.env; compose adds nothing over it (checked above)."""
+    queued_timeout = float(SHARED_SETTINGS["AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT"])
+    heartbeat_timeout = float(
+        SHARED_SETTINGS["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"]
+    )
+    assert queued_timeout <= 180
+    # Still long enough for a task waiting behind a full worker's slots (tasks of seconds to a
+    # minute), and not shorter than the wait for a running task's lost heartbeat.
+    assert queued_timeout >= 2 * heartbeat_timeout
+    assert prod_shape_environment["AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT"] == str(
+        int(queued_timeout)
+    )
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"set to {int(queued_timeout) // 60} minutes in `deploy/airflow.env`" in readme

@@ -14,6 +14,7 @@ the reader reads. Without the lock (`locked` made a no-op) this fails.
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import queue
@@ -233,3 +234,115 @@ def take_lock(url: str, entered) -> None:
     entered.put("asking")
     with warehouse.locked(engine, f"publish:{FOLDER}/{PERIOD}"):
         entered.put("in")
+
+
+# Two whole runs of one date at once (a backfill and a republish of it): every step of the
+# daily DAG, from two processes released together at each step, round after round.
+ROUNDS = 6
+DAY = "2020-03-17"
+
+
+def land_tiny_date(root: Path) -> None:
+    from tests.e2e.tiny_city import E1, EAST, N1, NORTH, W1, WEST, Landing
+
+    landing = Landing(root / "landing")
+    landing.daily_csv(DAY, EAST, [(E1, True, "2020-03-10", 100, 90, 80, 5, 0, "口罩不足")])
+    landing.daily_csv(DAY, WEST, [(W1, True, "2020-03-16", 200, 100, 50, 0, 1, None)])
+    # More staff on site than in total: rejected, so both runs quarantine it.
+    landing.daily_csv(DAY, NORTH, [(N1, True, "2020-03-01", 30, 40, 50, 0, 0, None)])
+
+
+def whole_run(environment: dict, rounds: int, step_barrier, results) -> None:
+    os.environ.update(environment)
+    from include import daily_pipeline
+
+    def check() -> list:
+        run = RunContext.from_env()
+        chunks = daily_pipeline.discover_daily_submissions(run, DAY)
+        return [daily_pipeline.check_daily_counties(run, chunk) for chunk in chunks]
+
+    for trial in range(rounds):
+        try:
+            step_barrier.wait(WAIT)
+            checked = check()
+            step_barrier.wait(WAIT)
+            daily_pipeline.stage_daily_submissions(RunContext.from_env(), DAY, checked)
+            step_barrier.wait(WAIT)
+            daily_pipeline.merge_daily(RunContext.from_env(), DAY)
+            step_barrier.wait(WAIT)
+            daily_pipeline.publish_daily(RunContext.from_env(), DAY)
+            results.put((trial, None))
+        except Exception as error:  # reported to the test, which fails on it
+            results.put((trial, repr(error)))
+            step_barrier.abort()
+            return
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_two_whole_runs_of_one_date_at_once_publish_one_consistent_version(warehouse_url, tmp_path):
+    from tests.e2e.tiny_city import CITY, CITY_TOML, EAST, NORTH, WEST
+
+    (tmp_path / "city.toml").write_text(CITY_TOML, encoding="utf-8")
+    land_tiny_date(tmp_path)
+    environment = {
+        "CITYSTATS_CITY_CONFIG": str(tmp_path / "city.toml"),
+        "CITYSTATS_LANDING": str(tmp_path / "landing"),
+        "CITYSTATS_PUBLISH": str(tmp_path / "published"),
+        "CITYSTATS_STATE": str(tmp_path / "state"),
+        "CITYSTATS_WAREHOUSE_URL": warehouse_url,
+    }
+    spawn = multiprocessing.get_context("spawn")
+    step_barrier, results = spawn.Barrier(2), spawn.Queue()
+    runs = [
+        spawn.Process(target=whole_run, args=(environment, ROUNDS, step_barrier, results))
+        for _ in range(2)
+    ]
+    for process in runs:
+        process.start()
+    try:
+        outcomes = [results.get(timeout=WAIT * 4) for _ in range(2 * ROUNDS)]
+        for process in runs:
+            process.join(WAIT)
+    finally:
+        for process in runs:
+            if process.is_alive():
+                process.terminate()
+                process.join(5)
+    assert [error for _, error in outcomes] == [None] * (2 * ROUNDS), outcomes
+
+    from include.tables import county_daily, submissions_log, validation_findings
+
+    engine = create_engine(warehouse_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(county_daily.c.county_code, county_daily.c.revision))
+            logged = connection.execute(select(submissions_log.c.county_code)).scalars().all()
+            findings = connection.execute(select(validation_findings.c.rule)).scalars().all()
+            recorded = connection.execute(select(publications.c.period)).scalars().all()
+            rows = sorted(rows)
+    finally:
+        engine.dispose()
+    assert rows == sorted([(CITY, 1), (EAST, 1), (WEST, 1), (NORTH, 1)])  # no spurious revision
+    assert sorted(logged) == sorted([EAST, WEST, NORTH])  # one row per county, none twice
+    assert findings.count("employees_on_site_not_above_total") == 1
+    assert recorded == [DAY]
+    # One version, whole, as its manifest lists it; no half-written folder or temporary.
+    folder = tmp_path / "published" / "daily" / DAY
+    published = tree(folder)
+    manifest = json.loads(published["manifest.json"])
+    assert {f["path"] for f in manifest["files"]} == set(published) - {"manifest.json"}
+    for entry in manifest["files"]:
+        assert hashlib.sha256(published[entry["path"]]).hexdigest() == entry["sha256"]
+    versions = tmp_path / "published" / VERSIONS_FOLDER / "daily" / DAY
+    assert [p.name for p in versions.iterdir()] == [folder.resolve().name]
+    quarantine = tmp_path / "state" / "quarantine" / "daily" / DAY
+    assert sorted(tree(quarantine)) == [f"{NORTH}/{NORTH}.csv", f"{NORTH}/reasons.txt"]
+    staged = tmp_path / "state" / "staging" / "daily" / DAY
+    assert sorted(p.name for p in staged.iterdir()) == [f"{EAST}.parquet", f"{WEST}.parquet"]

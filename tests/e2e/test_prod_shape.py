@@ -43,7 +43,7 @@ BACKFILL_TIMEOUT_SECONDS = 420
 # With acks_late and a prefetch of one per slot, a worker whose slots are all busy holds no
 # message it has not started: killing it then loses only running tasks, which the scheduler
 # retries after the heartbeat timeout. (A message received but not started would wait for
-# [scheduler] task_queued_timeout, ten minutes, before being sent again.)
+# [scheduler] task_queued_timeout, three minutes, before being sent again.)
 WORKER_SLOTS = int(
     read_env_file(REPO / "deploy" / "airflow.env")["AIRFLOW__CELERY__WORKER_CONCURRENCY"]
 )

@@ -3,9 +3,11 @@ functions over the made-up city (no Airflow run), then a republish is cut off mi
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import re
 from datetime import date
 from pathlib import Path
 
@@ -107,6 +109,70 @@ def test_a_publish_cut_off_mid_way_leaves_the_previous_revision_whole(city, monk
     table = pd.read_csv(folder / "county_daily.csv", dtype={"county_code": str})
     assert table.set_index("county_code").loc[WEST, "employees_on_site"] == 120
     assert b"\xe7\xac\xac2\xe7\x89\x88" in (published / "index.html").read_bytes()  # 第2版
+
+
+def fill_the_disk_after(written: int, monkeypatch, under: str) -> list[str]:
+    """Make every write under a path with part `under` fail with ENOSPC once `written` files
+    were written there; returns the names written."""
+    real_write_bytes = Path.write_bytes
+    names = []
+
+    def write(path: Path, content: bytes):
+        if under in path.parts or path.name.startswith(under):
+            if len(names) >= written:
+                real_write_bytes(path, content[: len(content) // 2])  # a torn file, as on a disk
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            names.append(path.name)
+        return real_write_bytes(path, content)
+
+    monkeypatch.setattr(Path, "write_bytes", write)
+    return names
+
+
+def test_a_full_publish_disk_fails_with_what_to_do_and_leaves_nothing_half_written(
+    city, monkeypatch
+):
+    tmp_path, landing = city
+    published = tmp_path / "published"
+    folder, versions = published / "daily" / DAY, published / ".versions" / "daily" / DAY
+    merge_day()
+    daily_pipeline.publish_daily(RunContext.from_env(), DAY)
+    revision_one = folder_content(folder)
+    index_before = (published / "index.html").read_bytes()
+    versions_before = sorted(p.name for p in versions.iterdir())
+
+    landing.daily_csv(DAY, WEST, WEST_CORRECTED, arrived="23:50")
+    merge_day()
+    fill_the_disk_after(5, monkeypatch, ".versions")
+    with pytest.raises(OSError) as failure:
+        daily_pipeline.publish_daily(RunContext.from_env(), DAY)
+    message = str(failure.value)
+    assert failure.value.errno == errno.ENOSPC
+    assert str(versions) in message  # which folder
+    assert re.search(r"needs [\d,]+ bytes and [\d,]+ bytes are free there now", message)
+    assert "version published before stays as it was" in message
+    assert "Free space on that file system" in message  # what to do
+    assert folder_content(folder) == revision_one
+    assert manifest_matches(folder) == 1
+    assert sorted(p.name for p in versions.iterdir()) == versions_before  # no .writing- left
+    assert (published / "index.html").read_bytes() == index_before
+
+
+def test_a_full_disk_while_the_index_is_rewritten_keeps_the_old_index_and_no_temporary(
+    city, monkeypatch
+):
+    tmp_path, landing = city
+    published = tmp_path / "published"
+    merge_day()
+    daily_pipeline.publish_daily(RunContext.from_env(), DAY)
+    index_before = (published / "index.html").read_bytes()
+    landing.daily_csv(DAY, WEST, WEST_CORRECTED, arrived="23:50")
+    merge_day()
+    fill_the_disk_after(0, monkeypatch, ".index.html")
+    with pytest.raises(OSError, match="No space left"):
+        daily_pipeline.publish_daily(RunContext.from_env(), DAY)
+    assert (published / "index.html").read_bytes() == index_before
+    assert [p.name for p in published.iterdir() if p.name.startswith(".index")] == []
 
 
 def test_difficulties_are_the_rows_raising_a_problem_in_county_order(tmp_path):
