@@ -126,10 +126,9 @@ def stage_daily_submissions(run: RunContext, report_date: str, checked: list[lis
 
 
 def merge_daily(run: RunContext, report_date: str) -> dict:
-    """Recompute `county_daily` for the date, and the details the report shows beside it (the
-    key-enterprise ledger, difficulties by kind, resumption by industry), and replace their
-    rows in one transaction; a `county_daily` row keeps its revision unless its values
-    changed."""
+    """Recompute `county_daily` for the date, and the details the report shows beside it
+    (difficulties by kind, resumption by industry), and replace their rows in one
+    transaction; a `county_daily` row keeps its revision unless its values changed."""
     city, settings = run.city, run.settings
     day = date.fromisoformat(report_date)
     counties = [(c.code, c.name) for c in city.counties]
@@ -148,10 +147,6 @@ def merge_daily(run: RunContext, report_date: str) -> dict:
         published = warehouse.read_partition(connection, county_daily, partition)
         revised = assign_revisions(merged, published, ["report_date", "county_code"])
         warehouse.replace_partition(connection, county_daily, partition, revised)
-        ledger = key_enterprise_ledger(
-            day, registry, counties, reported, _last_reported(connection, day, registry)
-        )
-        warehouse.replace_partition(connection, key_enterprise_daily, partition, ledger)
         kinds = kind_items_per_county(difficulty_items(reported))
         warehouse.replace_partition(connection, difficulty_kinds_daily, partition, kinds)
         accepted = [code for code, status in staged.items() if status == ACCEPTED]
@@ -209,9 +204,30 @@ def county_daily_table(report_date: str, run: RunContext | None = None):
     return table[columns].reset_index(drop=True)
 
 
+def record_key_enterprise_ledger(run: RunContext, report_date: str) -> None:
+    """Replace the date's `key_enterprise_daily` rows. Done when the date publishes, not at
+    merge: the days since each key enterprise last reported read the earlier dates' rows,
+    and only at publish are those all staged, whatever the order the dates ran in (a date
+    publishes after the date before it; merges of several dates run side by side). An
+    approved date keeps the ledger it was approved with."""
+    day = date.fromisoformat(report_date)
+    counties = [(c.code, c.name) for c in run.city.counties]
+    registry = submissions.load_registry(run.settings)
+    partition = {"report_date": day}
+    with warehouse.locked(run.engine, submissions.rows_lock(DAILY.name, report_date)) as connection:
+        if approval.approval_of(connection, DAILY.name, report_date):
+            return
+        reported = warehouse.read_partition(connection, daily_submission_rows, partition)
+        ledger = key_enterprise_ledger(
+            day, registry, counties, reported, _last_reported(connection, day, registry)
+        )
+        warehouse.replace_partition(connection, key_enterprise_daily, partition, ledger)
+
+
 def publish_daily(run: RunContext, report_date: str) -> str:
     """Publish <publish>/daily/<date>/ (official Excel table, HTML report, data quality page,
     CSVs, validation report, manifest) and refresh the index and the analyst tables."""
+    record_key_enterprise_ledger(run, report_date)
     return publication.publish_daily_report(
         run,
         report_date,

@@ -487,7 +487,9 @@ county_quarter_daily_summary = Table(
 )
 
 # What the daily reports show beside county_daily, kept per date so that analysts read the
-# whole history (merged with county_daily, in the same transaction).
+# whole history: the kinds and industries are merged with county_daily, in the same
+# transaction; the ledger is recorded when the date publishes (its days since the last
+# report read the earlier dates, all staged only by then).
 key_enterprise_daily = Table(
     "key_enterprise_daily",
     metadata,

@@ -25,7 +25,7 @@ from include.tables import (
     key_enterprise_daily,
     submissions_log,
 )
-from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
+from tests.e2e.tiny_city import CITY_TOML, E1, E2, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
 from tests.html_checks import PageParts
 
 DAY = "2020-03-17"
@@ -246,9 +246,10 @@ def test_the_forms_signature_block_reaches_the_log_the_report_and_the_receipt(ci
     assert "  填表人：张小红\n" in receipt and "  审核人：未填写\n" in receipt
 
 
-def test_the_merge_keeps_the_reports_details_per_date_for_analysts(city):
+def test_the_reports_details_are_kept_per_date_for_analysts(city):
     merge_day()
     run = RunContext.from_env()
+    daily_pipeline.publish_daily(run, DAY)
     partition = {"report_date": date.fromisoformat(DAY)}
     ledger = warehouse.read_partition(run.engine, key_enterprise_daily, partition)
     assert sorted(ledger["enterprise_id"]) == sorted([E1, W1])
@@ -272,6 +273,29 @@ def test_the_merge_keeps_the_reports_details_per_date_for_analysts(city):
         frame = pd.read_parquet(tables / f"{name}.parquet")
         assert len(frame) == {"key_enterprise_daily": 2, "difficulty_kinds_daily": 1}.get(name, 5)
     assert "## industry_daily" in (tables / "data-dictionary.md").read_text(encoding="utf-8")
+
+
+def test_the_ledger_is_the_same_whatever_order_the_dates_merged_in(city):
+    _, landing = city
+    earlier = "2020-03-16"
+    landing.daily_csv(earlier, EAST, [(E1, True, "2020-03-10", 100, 90, 80, 5, 0, None)])
+    landing.daily_csv(earlier, WEST, WEST_FIRST)
+    landing.daily_csv(earlier, NORTH, [(N1, False, None, 30, 0, 0, 0, 0, None)])
+    # On DAY 东区 reports only E2: its key enterprise E1 last reported the day before.
+    landing.daily_csv(DAY, EAST, [(E2, True, "2020-03-01", 50, 20, 30, 0, 0, None)])
+    run = RunContext.from_env()
+    for day in (DAY, earlier):  # DAY merges before the earlier date is even staged
+        checked = [
+            daily_pipeline.check_daily_counties(run, chunk)
+            for chunk in daily_pipeline.discover_daily_submissions(run, day)
+        ]
+        daily_pipeline.stage_daily_submissions(run, day, checked)
+        daily_pipeline.merge_daily(run, day)
+    for day in (earlier, DAY):  # publish keeps the dates' order (depends_on_past)
+        folder = Path(daily_pipeline.publish_daily(run, day))
+    ledger = pd.read_csv(folder / "key_enterprises.csv", dtype={"enterprise_id": str})
+    e1 = ledger[ledger["enterprise_id"] == E1].iloc[0]
+    assert e1["last_reported_on"] == earlier and e1["days_since_reported"] == 1
 
 
 def test_the_ledger_reads_the_last_reports_a_batch_of_key_enterprises_at_a_time(city, monkeypatch):
