@@ -1,6 +1,7 @@
-"""Alerts to the statistics office: a task that failed for good (its retries used up), and
-counties still missing when the nightly run passes the cut-off. The wording is Chinese: the
-office's duty staff read it in their chat groups and mailboxes.
+"""Alerts to the statistics office: a task that failed for good (its retries used up),
+counties still missing when the nightly run passes the cut-off, and a county's correction of
+an approved period held until it is unlocked. The wording is Chinese: the office's duty
+staff read it in their chat groups and mailboxes.
 
 Where alerts go is deployment configuration; any of these may be set, or none:
 
@@ -121,7 +122,7 @@ class AlertSettings:
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # "task_failed" or "counties_missing"
+    kind: str  # "task_failed", "counties_missing" or "correction_held"
     subject: str
     text: str
     details: dict = field(default_factory=dict)
