@@ -48,7 +48,7 @@ AIRFLOW = Path(sys.executable).with_name("airflow")
 DAG_ID = "city_daily_report"
 # Tasks that hold a warehouse transaction: ending the backends then cuts one off mid-way.
 WAREHOUSE_WRITERS = ("stage_submissions", "merge_county_daily", "publish_daily_report")
-# The same masking as tests/e2e/test_prod_shape.py: arrival and publication times differ.
+# Arrival and publication times differ between runs; tests/e2e/test_prod_shape.py uses it too.
 TIMESTAMP = re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 FINISHED = ("success", "failed")
 
@@ -246,6 +246,8 @@ class ReferenceRun:
 
 
 def period_files(publish: Path, day: date) -> dict[str, bytes]:
+    """The published files of a date, arrival and publication timestamps masked (empty when
+    the date has no folder)."""
     folder = publish / "daily" / day.isoformat()
     if not folder.is_dir():
         return {}

@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ import psutil
 import pytest
 from sqlalchemy import DateTime, create_engine, func, select, text
 
+from deploy.chaos import period_files
 from deploy.prod_shape import read_env_file
 from include.operator_cli import nightly_logical_date
 from include.tables import county_daily, submissions_log, validation_findings
@@ -47,7 +47,6 @@ BACKFILL_TIMEOUT_SECONDS = 420
 WORKER_SLOTS = int(
     read_env_file(REPO / "deploy" / "airflow.env")["AIRFLOW__CELERY__WORKER_CONCURRENCY"]
 )
-TIMESTAMP = re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 
 
 def logical_date_bound(day: date) -> str:
@@ -374,16 +373,6 @@ def reprocessed_with_worker_killed(deployment, week_backfill, reference_run):
 
 def published_folder(workspace: Path, day: date) -> Path:
     return workspace / "published" / "daily" / day.isoformat()
-
-
-def period_files(publish: Path, day: date) -> dict[str, bytes]:
-    """The published files of a date, arrival and publication timestamps masked."""
-    folder = publish / "daily" / day.isoformat()
-    return {
-        str(path.relative_to(folder)): TIMESTAMP.sub(b"<timestamp>", path.read_bytes())
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def log_rows(url: str) -> dict[str, int]:

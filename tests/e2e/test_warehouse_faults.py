@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import DateTime, exc, func, select, text
 
+from deploy.chaos import TIMESTAMP
 from include import daily_pipeline, warehouse
 from include.context import RunContext
 from include.tables import county_daily, daily_submission_rows, submissions_log
 from tests.conftest import migrated_warehouse
-from tests.e2e.test_prod_shape import TIMESTAMP
 from tests.e2e.tiny_city import E1, EAST, N1, NORTH, W1, W2, WEST, use_tiny_city
 
 pytestmark = pytest.mark.postgres
