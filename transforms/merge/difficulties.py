@@ -109,9 +109,21 @@ def kinds_by_county(items: pd.DataFrame, counties: list[tuple[str, str]]) -> pd.
     """Items per kind (rows: the kinds with items, most first) and county (columns: the county
     codes in the given order, then `total`)."""
     kinds = kind_counts(items)
-    counts = items.groupby(["kind", "county_code"]).size()
-    table = pd.DataFrame({"kind": kinds["kind"], "name": kinds["name"]})
-    for code, _ in counties:
-        table[code] = [int(counts.get((kind, code), 0)) for kind in table["kind"]]
-    table["total"] = kinds["count"].to_numpy()
-    return table.reset_index(drop=True)
+    codes = [code for code, _ in counties]
+    # One column per county, built at once (a country has thousands of counties).
+    per_county = (
+        items.groupby(["kind", "county_code"])
+        .size()
+        .unstack("county_code")
+        .reindex(index=kinds["kind"], columns=codes)
+        .fillna(0)
+        .astype("int64")
+    )
+    return pd.concat(
+        [
+            kinds[["kind", "name"]].reset_index(drop=True),
+            per_county.reset_index(drop=True),
+            kinds["count"].rename("total").reset_index(drop=True),
+        ],
+        axis=1,
+    )
