@@ -26,9 +26,10 @@ from transforms.ingest import readers
 from transforms.merge.daily import ACCEPTED, COUNTY_DAILY_COLUMNS, merge_county_daily
 from transforms.merge.difficulties import difficulty_items, kind_items_per_county
 from transforms.merge.industries import resumption_by_industry
-from transforms.merge.ledger import LAST_REPORT_WINDOW_DAYS, key_enterprise_ledger
+from transforms.merge.ledger import key_enterprise_ledger
 from transforms.merge.revisions import assign_revisions
 from transforms.periods import data_date, local_deadline
+from transforms.publish import report_html
 
 
 def _daily_context_findings(frame, county_code, period, registry, settings):
@@ -168,14 +169,14 @@ def _merged(report_date: str, rows, city: CityConfig) -> dict:
 
 def _last_reported(connection, day: date, registry) -> dict[str, date]:
     """Each key enterprise's latest date with an accepted row, up to `day`, within the
-    ledger's window (the table's key leads with the date, so the read stays bounded); the
+    daily report's window (the table's key leads with the date, so the read stays bounded); the
     keys a batch at a time, as a country's key enterprises are more than one statement may
     bind."""
     keys = list(
         registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
     )
     rows = daily_submission_rows.c
-    first = day - timedelta(days=LAST_REPORT_WINDOW_DAYS - 1)
+    first = day - timedelta(days=report_html.TREND_DAYS - 1)
     last = []
     for start in range(0, len(keys), LEDGER_KEYS_PER_QUERY):
         last += connection.execute(

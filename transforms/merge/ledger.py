@@ -29,8 +29,6 @@ LEDGER_COLUMNS = [
     "last_reported_on",
     "days_since_reported",
 ]
-# How far back "days since it last reported" looks: the daily report's window.
-LAST_REPORT_WINDOW_DAYS = 92
 ROW_VALUES = ["resumed", "resumed_on", "employees_total", "employees_on_site", "capacity_pct"]
 
 

@@ -104,9 +104,6 @@ def receipt_html(
     )
 
 
-HELD_CHECKS = {"accepted": "校验通过", "rejected": "校验未通过", "missing": "文件已撤回"}
-
-
 def _receipt(
     outcome: CountyOutcome, context: ReceiptContext, held: HeldCorrection | None = None
 ) -> dict:
@@ -133,7 +130,7 @@ def _receipt(
             (
                 "待解锁的更正",
                 f"{held.arrived_at} 收到 {plain_text(held.file_name) or '（文件已撤回）'}，"
-                f"{HELD_CHECKS[held.outcome]}。本期已审定锁定，更正暂未采用，以上为审定版本；"
+                f"{held.check_label}。本期已审定锁定，更正暂未采用，以上为审定版本；"
                 "确需采用，请联系市统计局解锁后重新发布。",
             )
         )

@@ -99,6 +99,14 @@ class HeldCorrection:
     outcome: str  # accepted, rejected or missing: what its check made of it
     arrived_at: str
 
+    @property
+    def check_label(self) -> str:
+        """What its check made of it, as the report and the county's receipt say it."""
+        return HELD_CHECKS[self.outcome]
+
+
+HELD_CHECKS = {"accepted": "校验通过", "rejected": "校验未通过", "missing": "文件已撤回"}
+
 
 @dataclass(frozen=True)
 class ApprovalNote:
