@@ -131,7 +131,7 @@ def city_quarterly_report():
         from include.context import RunContext
 
         quarterly_pipeline.stage_quarterly_submissions(
-            RunContext.from_env(), quarter, list(outcomes)
+            RunContext.from_env(), quarter, outcomes[:]
         )
 
     @task(multiple_outputs=False)
