@@ -3,7 +3,7 @@ counties × ~50 enterprises) through the production shape: `make prod-shape`'s s
 dag-processor and Celery worker on fresh PostgreSQL databases and the local Redis, started
 and stopped here with `python -m deploy.prod_shape` in a temporary state folder of its own.
 
-    python -m bench.bench_backfill [--dates 30] [--max-active-runs 4] [--keep]
+    python -m bench.bench_backfill [--dates 30] [--max-active-runs 8] [--keep]
 
 The backfill is created as an operator creates one (`airflow backfill create`, the nightly
 logical dates of the first and last date) and waited for through the metadata database, as
@@ -13,7 +13,7 @@ daily dates compete for the machine. Printed: seconds per date over the whole ba
 start-up time (not part of the per-date figure).
 
 --max-active-runs (BENCH_BACKFILL_MAX_ACTIVE_RUNS) is passed to `backfill create`; the default
-4 runs four dates side by side (the worker's four slots), which still publish in date order
+8 runs eight dates side by side (the worker's eight slots), which still publish in date order
 (`depends_on_past` on `publish_daily_report`); 1 is one date at a time. Needs PostgreSQL on
 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (CITYSTATS_PROD_SHAPE_POSTGRES / _REDIS to change).
 """
@@ -34,7 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DAG_ID = "city_daily_report"
-DEFAULT_MAX_ACTIVE_RUNS = 4
+DEFAULT_MAX_ACTIVE_RUNS = 8
 DEFAULT_DATES = 30
 TIMEOUT_SECONDS = 3600
 POLL_SECONDS = 2
@@ -91,6 +91,17 @@ class Deployment:
         return self.rows(
             "SELECT dr.run_id, dr.state, dr.start_date, dr.end_date FROM backfill_dag_run b "
             "JOIN dag_run dr ON dr.id = b.dag_run_id WHERE b.backfill_id = :id",
+            id=backfill_id,
+        )
+
+    def task_times(self, backfill_id: int) -> list[tuple]:
+        """(task id, seconds running, seconds queued) of every task instance that ran."""
+        return self.rows(
+            "SELECT ti.task_id, ti.duration, "
+            "EXTRACT(EPOCH FROM ti.start_date - ti.queued_dttm) FROM backfill_dag_run b "
+            "JOIN dag_run dr ON dr.id = b.dag_run_id "
+            "JOIN task_instance ti ON ti.dag_id = dr.dag_id AND ti.run_id = dr.run_id "
+            "WHERE b.backfill_id = :id AND ti.duration IS NOT NULL",
             id=backfill_id,
         )
 
@@ -164,6 +175,7 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
             )
             runs = _wait(deployment, backfill_id, dates, created + timeout)
             seconds = time.monotonic() - created
+            task_times = deployment.task_times(backfill_id)
             # catchup=False still makes the latest nightly run when the DAG first appears;
             # it runs beside the backfill, as it would in a real deployment.
             others = deployment.rows(
@@ -189,6 +201,7 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
         "failed": failed,
         "published": len(published),
         "other_runs": sorted(run_id for (run_id,) in others),
+        "task_times": task_times,
     }
 
 
@@ -223,6 +236,7 @@ def report(result: dict) -> str:
         f"run durations s    min {durations[0]:.1f}   median {statistics.median(durations):.1f}"
         f"   max {durations[-1]:.1f}",
         f"services start-up  {result['startup']:.0f} s (not in the per-date figure)",
+        *_task_lines(result["task_times"]),
         f"published dates    {result['published']} of {result['dates']}"
         + (f"; failed runs: {', '.join(result['failed'])}" if result["failed"] else ""),
     ]
@@ -232,6 +246,22 @@ def report(result: dict) -> str:
             + ", ".join(result["other_runs"])
         )
     return "\n".join(lines)
+
+
+def _task_lines(task_times: list[tuple]) -> list[str]:
+    """Per task: median seconds running and queued, and its share of all task seconds: where
+    a date's time goes once it is through the scheduler."""
+    by_task: dict[str, list[tuple[float, float]]] = {}
+    for task_id, running, queued in task_times:
+        by_task.setdefault(task_id, []).append((float(running), float(queued or 0)))
+    total = sum(running for times in by_task.values() for running, _ in times) or 1.0
+    lines = ["task               median run s  median queued s  share of task time"]
+    for task_id, times in sorted(by_task.items(), key=lambda item: -sum(r for r, _ in item[1])):
+        running = statistics.median(r for r, _ in times)
+        queued = statistics.median(q for _, q in times)
+        share = sum(r for r, _ in times) / total
+        lines.append(f"{task_id:<22} {running:>9.2f} {queued:>16.2f} {share:>15.0%}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _BIDI_CONTROLS = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"[\t\n\v\f\r\x85\u2028\u2029]")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Almost every text is already plain: one search finds the few the three passes would change.
+_NOT_PLAIN = re.compile(
+    r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\x00-\x1f\x7f-\x9f\u2028\u2029]"
+)
 # Markdown syntax that inline text could use to become a link, an image, raw HTML, an
 # entity, emphasis, code or a table cell; "." ":" "@" too, because linkifiers turn bare
 # domains, URLs and mail addresses into links. An underscore inside a word never marks
@@ -42,6 +46,8 @@ ON_TIME_LABELS = {True: "按时", False: "逾期", None: ""}
 def plain_text(text: str) -> str:
     """`text` as one line that shows what it holds: bidi controls dropped, line breaks and
     tabs shown as a space, any other control character as U+FFFD."""
+    if not _NOT_PLAIN.search(text):
+        return text
     text = _BIDI_CONTROLS.sub("", text)
     return _CONTROLS.sub("\ufffd", _LINE_BREAKS.sub(" ", text))
 

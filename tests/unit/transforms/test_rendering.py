@@ -36,6 +36,23 @@ def test_plain_text_drops_bidi_controls_and_shows_control_characters():
     assert plain_text("甲\x00乙\x07丙\x1b[31m丁\x9b") == "甲\ufffd乙\ufffd丙\ufffd[31m丁\ufffd"
 
 
+def test_plain_text_changes_each_character_it_should_even_on_its_fast_path():
+    # plain_text returns most text untouched after one search: a character that any of its
+    # passes would drop or replace must never slip through that search.
+    for code_point in [*range(0x300), *range(0x600, 0x700), *range(0x2000, 0x2100), 0xFEFF]:
+        character = chr(code_point)
+        plain = plain_text(f"甲{character}乙")
+        is_control = code_point < 0x20 or 0x7F <= code_point <= 0x9F
+        if character in BIDI_CONTROLS:
+            assert plain == "甲乙"
+        elif character in "\t\n\v\f\r\x85\u2028\u2029":
+            assert plain == "甲 乙"
+        elif is_control:
+            assert plain == "甲\ufffd乙"
+        else:
+            assert plain == f"甲{character}乙", hex(code_point)
+
+
 def rendered(markdown: str) -> str:
     # GitHub-like: tables, strikethrough and linkify (bare domains and URLs become links).
     return MarkdownIt("gfm-like").render(markdown)
