@@ -239,8 +239,10 @@ def read_range(
 
 
 def _frame_of(connection: Connection, query, table: Table) -> pd.DataFrame:
-    rows = connection.execute(query).mappings().all()
-    return _typed(pd.DataFrame.from_records(rows, columns=[c.name for c in table.columns]), table)
+    result = connection.execute(query)
+    # Plain tuples: building a frame from row mappings took twice as long.
+    rows = [tuple(row) for row in result]
+    return _typed(pd.DataFrame.from_records(rows, columns=list(result.keys())), table)
 
 
 def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

@@ -557,6 +557,8 @@ def _display_width(text: str) -> int:
 def _lines_needed(text: str, width: float) -> int:
     """How many lines `text` wraps to in a cell `width` characters wide (a little spare)."""
     usable = max(1, int(width) - 1)
+    if 2 * len(text) <= usable and "\n" not in text:
+        return 1  # no character is wider than two columns
     return sum(max(1, -(-_display_width(line) // usable)) for line in text.split("\n"))
 
 

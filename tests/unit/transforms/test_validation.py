@@ -7,11 +7,14 @@ import re
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from stdnum.cn import uscc
 
 from transforms.check.validation import (
+    USCC_ALPHABET,
+    uscc_valid,
     RegistryLookup,
     apply_explanations,
     daily_context_findings,
@@ -223,3 +226,15 @@ def test_the_registry_a_county_sees_gives_its_rules_what_the_whole_registry_give
             "enterprise_registered_to_other_county",
             "in_scope_enterprise_missing",
         ]
+
+
+def test_credit_codes_are_judged_at_once_exactly_as_stdnum_judges_each():
+    rng = np.random.default_rng(32100)
+    alphabet = np.array(list(USCC_ALPHABET))
+    random = ["".join(rng.choice(alphabet, 18)) for _ in range(3000)]
+    digits = ["".join(rng.choice(alphabet[:10], 8)) + code[8:] for code in random]
+    checked = [code[:-1] + uscc.calc_check_digit(code[:-1]) for code in random + digits]
+    codes = pd.Series(random + digits + checked + ["91440200MA4W8BXR0X", "9144020061748127XY"])
+    expected = np.array([uscc.is_valid(code) for code in codes])
+    assert expected.sum() > 3000  # every kind of code is there: valid ones and both faults
+    assert (uscc_valid(codes) == expected).all()
