@@ -21,6 +21,11 @@ check step is extrapolated, and the line says it is an estimate; the other count
 read and staged without their checks (untimed), so that stage, merge and publish are still
 timed on the whole date.
 
+The scales in BENCH_DAG_TEST_SCALES (default: province) then run the date once more through
+Airflow, as `make backfill` does (`include.operator_cli backfill`: dag.test, one process, the
+task code importing what it needs), on a warehouse of their own, against issue 10's 20 s for
+a province date.
+
 For the largest scale run, the slowest step is run again under cProfile (the check step on
 one chunk) and its top functions by cumulative time are printed. Last, each DAG file's parse
 time: in a fresh process with `airflow.sdk` imported (untimed), the time to execute the
@@ -50,6 +55,10 @@ PROFILE_TOP = 8
 PROFILE_TOP_OWN = 5  # where the time is spent, below the chain of callers
 FIGURE_TOLERANCE = 1e-9
 DAG_PARSE_TARGET_SECONDS = 0.3
+# Issue 10's target for a province date through dag.test; BENCH_DAG_TEST_SCALES picks the
+# scales run that way too (a national date takes minutes more).
+DAG_TEST_TARGET_SECONDS = {"province": 20.0}
+DEFAULT_DAG_TEST_SCALES = "province"
 DAG_PARSE_RUNS = 3
 _DAG_PARSE_PROBE = """
 import importlib.util, sys, time
@@ -306,7 +315,67 @@ def _figures_match(root: Path) -> str:
     return "same figures" if not differing else "figures differ: " + ", ".join(differing)
 
 
-def bench_scale(scale, workdir: Path, seed: int, profile: bool, full_check_seconds: float) -> dict:
+def dag_test(root: Path, report_date: str) -> dict:
+    """The date once more, through Airflow: `include.operator_cli backfill` (what `make
+    backfill` runs: dag.test in one process, tasks in order) on a warehouse, state and publish
+    folder of its own. Untimed: migrating Airflow's and the warehouse's databases."""
+    environment = _child_environment(root)
+    environment.update(
+        CITYSTATS_PUBLISH=str(root / "dag-test" / "published"),
+        CITYSTATS_STATE=str(root / "dag-test" / "state"),
+        CITYSTATS_WAREHOUSE_URL=f"sqlite:///{root / 'dag-test' / 'warehouse.sqlite'}",
+        AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
+    )
+    (root / "dag-test").mkdir()
+    migrations = [
+        [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],
+        [sys.executable, "-m", "include.warehouse", "migrate"],
+    ]
+    for command in migrations:
+        subprocess.run(command, env=environment, cwd=REPO, capture_output=True, check=True)
+    started = time.perf_counter()
+    finished = subprocess.run(
+        [
+            *("/usr/bin/time", "-f", "peak_rss_kb=%M"),
+            *(sys.executable, "-m", "include.operator_cli", "backfill"),
+            *("--from-date", report_date, "--to-date", report_date),
+        ],
+        env=environment,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    process = time.perf_counter() - started
+    line = next((x for x in finished.stdout.splitlines() if x.endswith(" s")), "")
+    if finished.returncode != 0 or " success in " not in line:
+        raise SystemExit(f"dag.test of {report_date} failed:\n{finished.stdout}{finished.stderr}")
+    rss = next(x for x in finished.stderr.splitlines() if x.startswith("peak_rss_kb="))
+    return {
+        "seconds": float(line.split(" success in ")[1].removesuffix(" s")),
+        "process": process,
+        "peak_rss_mb": int(rss.removeprefix("peak_rss_kb=")) / 1024,
+    }
+
+
+def dag_test_report(results: list[dict]) -> str:
+    lines = ["through dag.test (include.operator_cli backfill of the date, one process):"]
+    for r in results:
+        if "dag_test" not in r:
+            continue
+        d, name = r["dag_test"], r["scale"].name
+        target = DAG_TEST_TARGET_SECONDS.get(name)
+        lines.append(
+            f"  {name:<9} {d['seconds']:>8.1f} s"
+            + (f"  (target {target:.0f} s)" if target else "")
+            + f"   whole process {d['process']:.1f} s, peak RSS {d['peak_rss_mb']:,.0f} MB"
+        )
+    return "\n".join(lines) if len(lines) > 1 else ""
+
+
+def bench_scale(
+    scale, workdir: Path, seed: int, profile: bool, full_check_seconds: float, through_dag: bool
+) -> dict:
     from bench.synthetic import CITY_CODE, generate
 
     root = workdir / scale.name
@@ -327,7 +396,9 @@ def bench_scale(scale, workdir: Path, seed: int, profile: bool, full_check_secon
         pipeline_args += ["--sample", str(scale.sample_chunks)]
     pipeline = _child(root, *pipeline_args, *(["--profile"] if profile else []))
     floors.append(_child(root, "floor", "--report-date", date_text, "--city-code", CITY_CODE))
+    through = {"dag_test": dag_test(root, date_text)} if through_dag else {}
     return {
+        **through,
         "scale": scale,
         "enterprises": city.enterprises,
         "generated": generated,
@@ -428,12 +499,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scales {unknown}; known: {', '.join(SCALES)}")
     full_check = float(os.environ.get("BENCH_FULL_CHECK_SECONDS") or DEFAULT_FULL_CHECK_SECONDS)
     seed = DEFAULT_SEED if args.seed is None else args.seed
+    dag_test_scales = os.environ.get("BENCH_DAG_TEST_SCALES") or DEFAULT_DAG_TEST_SCALES
     workdir = Path(tempfile.mkdtemp(prefix="citystats-bench-"))
     results = []
     try:
         for name in names:
             largest = name == max(names, key=lambda n: SCALES[n].counties)
-            results.append(bench_scale(SCALES[name], workdir, seed, largest, full_check))
+            through_dag = name in dag_test_scales.split(",")
+            results.append(
+                bench_scale(SCALES[name], workdir, seed, largest, full_check, through_dag)
+            )
             print(report(results[-1:]).splitlines()[1], file=sys.stderr, flush=True)
     finally:
         if args.keep:
@@ -445,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
         "per date = the steps called directly (no Airflow), floor = bare pandas, same run"
     )
     print(report(results))
+    if through := dag_test_report(results):
+        print(through)
     print(dag_parse_report(workdir))
     return 0
 
