@@ -130,9 +130,7 @@ def city_quarterly_report():
         from include import quarterly_pipeline
         from include.context import RunContext
 
-        quarterly_pipeline.stage_quarterly_submissions(
-            RunContext.from_env(), quarter, outcomes[:]
-        )
+        quarterly_pipeline.stage_quarterly_submissions(RunContext.from_env(), quarter, outcomes[:])
 
     @task(multiple_outputs=False)
     def merge_county_quarterly(quarter: str) -> dict:

@@ -14,12 +14,12 @@ from stdnum.cn import uscc
 
 from transforms.check.validation import (
     USCC_ALPHABET,
-    uscc_valid,
     RegistryLookup,
     apply_explanations,
     daily_context_findings,
     run_expectation_suite,
     run_expectation_suite_on_each,
+    uscc_valid,
 )
 from transforms.ingest.readers import read_daily_submission, read_registry
 
