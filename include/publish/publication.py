@@ -109,7 +109,7 @@ def publish_daily_report(
         log = warehouse.read_range(
             connection, submissions_log, "period", first.isoformat(), report_date, {"kind": "daily"}
         )
-        reported = warehouse.read_partition(connection, daily_submission_rows, {"report_date": day})
+        difficulties, items = _reported_details(connection, day, city)
         ledger = in_ledger_order(
             warehouse.read_partition(connection, key_enterprise_daily, {"report_date": day}),
             [(c.code, c.name) for c in city.counties],
@@ -121,13 +121,11 @@ def publish_daily_report(
             connection, difficulty_kinds_daily, "report_date", first, day
         )
         approved = _approval_note(connection, city, "daily", report_date)
-    difficulties = enterprise_difficulties(reported, city)
     earlier = history[history["report_date"] < pd.Timestamp(day)]
     previous = (
         earlier[earlier["report_date"] == earlier["report_date"].max()] if len(earlier) else None
     )
     statuses = _statuses(table, outcomes)
-    items = difficulty_items(reported)
     summary = briefing.daily_briefing(day, table, previous, statuses, items)
     rankings = briefing.daily_rankings(table, previous, statuses)
     workbook_name = f"{report_excel.daily_report_title(city.name)}_{report_date}.xlsx"
@@ -229,6 +227,14 @@ def _statuses(table: pd.DataFrame, outcomes: PeriodOutcomes) -> dict[str, str]:
         code: status_of(status, on_time.get(code))
         for code, status in zip(table["county_code"], table["status"], strict=True)
     }
+
+
+def _reported_details(connection, day: date, city: CityConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The date's accepted enterprise rows reduced to what the report shows of them: the rows
+    that raise a difficulty, and the difficulties one item a row. The rows themselves are
+    not kept: at a country's scale they would sit beside the workbook being written."""
+    reported = warehouse.read_partition(connection, daily_submission_rows, {"report_date": day})
+    return enterprise_difficulties(reported, city), difficulty_items(reported)
 
 
 def enterprise_difficulties(reported: pd.DataFrame, city: CityConfig) -> pd.DataFrame:

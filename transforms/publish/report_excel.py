@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -54,6 +54,7 @@ EMPTY_CELL = "—"
 RESUMED_LABELS = {True: "已复工", False: "未复工", None: "未报送"}
 BODY_FONT, TITLE_FONT = "宋体", "黑体"
 A4 = 9
+ROWS_PER_SLICE = 10_000
 TITLE_ROW, SUBTITLE_ROW, GROUP_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3, 4
 
 
@@ -88,7 +89,9 @@ class OfficialSheet:
     title: str
     subtitle: str
     columns: Sequence[SheetColumn]
-    rows: Sequence[Sequence[object]]  # values in column order; None is shown as a dash
+    # values in column order, None shown as a dash; an iterator, so that a country's
+    # enterprise sheets are never held as Python rows beside the workbook's own cells
+    rows: Iterable[Sequence[object]]
     total_rows: frozenset[int]  # indexes of rows printed in bold (the 全市合计 row)
     notes: Sequence[str]
     footer: str
@@ -138,6 +141,20 @@ LEDGER_SHEET_COLUMNS = [
     SheetColumn("产能恢复率", RATE, 9),
     SheetColumn("存在困难", COUNTY_TEXT, 30),
     SheetColumn("距上次报送\n（天）", COUNT, 9),
+]
+# key_enterprise_daily columns behind LEDGER_SHEET_COLUMNS[1:]
+LEDGER_VALUE_COLUMNS = [
+    "county_name",
+    "enterprise_name",
+    "grid_officer",
+    "grid_officer_phone",
+    "resumed",
+    "resumed_on",
+    "employees_on_site",
+    "employees_total",
+    "capacity_pct",
+    "difficulties",
+    "days_since_reported",
 ]
 # county_quarterly value columns in sheet order, with how each is shown.
 QUARTERLY_VALUE_COLUMNS = [
@@ -223,18 +240,23 @@ def daily_workbook(
         title=f"{city_name}企业反映困难及防疫物资缺口",
         subtitle=f"数据日期：{date_text}　　{revision_label(revision)}",
         columns=DIFFICULTY_COLUMNS,
-        rows=[
-            [
-                number,
-                r["county_name"],
-                r["enterprise_name"],
-                r["enterprise_id"],
-                r["mask_shortage"],
-                r["thermometer_shortage"],
-                r["difficulties"],
-            ]
-            for number, r in enumerate(difficulties.to_dict("records"), start=1)
-        ],
+        rows=(
+            [number, *values]
+            for number, values in enumerate(
+                _row_values(
+                    difficulties,
+                    [
+                        "county_name",
+                        "enterprise_name",
+                        "enterprise_id",
+                        "mask_shortage",
+                        "thermometer_shortage",
+                        "difficulties",
+                    ],
+                ),
+                start=1,
+            )
+        ),
         total_rows=frozenset(),
         notes=[
             "注：列出已报送县（市、区）中反映困难或有防疫物资缺口的企业，"
@@ -257,23 +279,35 @@ def daily_workbook(
         title=f"{city_name}重点企业复工复产台账",
         subtitle=f"数据日期：{date_text}　　{revision_label(revision)}",
         columns=LEDGER_SHEET_COLUMNS,
-        rows=[
+        rows=(
             [
                 number,
-                r["county_name"],
-                r["enterprise_name"],
-                r["grid_officer"],
-                r["grid_officer_phone"],
-                RESUMED_LABELS.get(None if _is_null(r["resumed"]) else bool(r["resumed"])),
-                None if _is_null(r["resumed_on"]) else r["resumed_on"].date().isoformat(),
-                r["employees_on_site"],
-                r["employees_total"],
-                None if _is_null(r["capacity_pct"]) else r["capacity_pct"] / 100,
-                r["difficulties"],
-                r["days_since_reported"],
+                county_name,
+                enterprise_name,
+                grid_officer,
+                grid_officer_phone,
+                RESUMED_LABELS.get(None if _is_null(resumed) else bool(resumed)),
+                None if _is_null(resumed_on) else resumed_on.date().isoformat(),
+                employees_on_site,
+                employees_total,
+                None if _is_null(capacity_pct) else capacity_pct / 100,
+                difficulty,
+                days_since_reported,
             ]
-            for number, r in enumerate(ledger.to_dict("records"), start=1)
-        ],
+            for number, (
+                county_name,
+                enterprise_name,
+                grid_officer,
+                grid_officer_phone,
+                resumed,
+                resumed_on,
+                employees_on_site,
+                employees_total,
+                capacity_pct,
+                difficulty,
+                days_since_reported,
+            ) in enumerate(_row_values(ledger, LEDGER_VALUE_COLUMNS), start=1)
+        ),
         total_rows=frozenset(),
         notes=[
             "注：列出本日在库的全部重点企业，未复工的在前；“未报送”为所在县（市、区）当日"
@@ -464,9 +498,9 @@ def _write_sheet(worksheet, sheet: OfficialSheet, formats: dict) -> None:
         SUBTITLE_ROW, 0, SUBTITLE_ROW, last_column, sheet.subtitle, formats["subtitle"]
     )
     _write_header(worksheet, sheet.columns, formats["header"])
-    for offset, values in enumerate(sheet.rows):
-        row = FIRST_DATA_ROW + offset
-        bold = offset in sheet.total_rows
+    row = FIRST_DATA_ROW - 1  # the last data row written: with none, the header's
+    for row, values in enumerate(sheet.rows, start=FIRST_DATA_ROW):
+        bold = row - FIRST_DATA_ROW in sheet.total_rows
         for column, (spec, value) in enumerate(zip(sheet.columns, values, strict=True)):
             _write_cell(worksheet, row, column, spec.kind, value, formats, bold)
         wrapped_lines = [
@@ -477,7 +511,7 @@ def _write_sheet(worksheet, sheet: OfficialSheet, formats: dict) -> None:
         # Excel does not grow a row for wrapped text that is written, only for typed text.
         if max(wrapped_lines, default=1) > 1:
             worksheet.set_row(row, 13 * max(wrapped_lines) + 3)
-    notes_row = FIRST_DATA_ROW + len(sheet.rows) + 1
+    notes_row = row + 2
     line_width = sum(c.width for c in sheet.columns)
     for offset, note in enumerate(sheet.notes):
         row = notes_row + offset
@@ -535,6 +569,14 @@ def _write_cell(worksheet, row: int, column: int, kind: str, value, formats, bol
         text = plain_text(str(value))
         kind = COUNTY_TEXT if text.startswith(FORMULA_PREFIXES) else kind
         worksheet.write_string(row, column, text, formats[kind, bold])
+
+
+def _row_values(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[tuple]:
+    """The frame's rows as tuples of Python values, a slice of rows at a time: only one
+    slice's values exist as Python objects at once."""
+    for start in range(0, len(frame), ROWS_PER_SLICE):
+        part = frame.iloc[start : start + ROWS_PER_SLICE]
+        yield from zip(*(part[c].tolist() for c in columns), strict=True)
 
 
 def _is_null(value) -> bool:
