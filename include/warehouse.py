@@ -55,6 +55,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Not `alembic_version`: the warehouse's history must never be mistaken for Airflow's, even on
 # a server (or in a SQLite folder) the two share.
 VERSION_TABLE = "citystats_alembic_version"
+# rows converted to and from Python values at once when writing or reading a table
+ROWS_PER_BATCH = 20_000
 
 
 def _new_engine(url: str, **options) -> Engine:
@@ -199,11 +201,12 @@ def _where(table: Table, partition: Mapping[str, object]):
 def replace_partition(
     connection: Connection, table: Table, partition: Mapping[str, object], frame: pd.DataFrame
 ) -> None:
-    """Delete the partition's rows and insert `frame` (its columns named as the table's)."""
+    """Delete the partition's rows and insert `frame` (its columns named as the table's), a
+    batch of rows at a time: a country's date as Python records would be gigabytes."""
     connection.execute(delete(table).where(_where(table, partition)))
-    records = frame_to_records(frame, table)
-    if records:
-        connection.execute(insert(table), records)
+    for start in range(0, len(frame), ROWS_PER_BATCH):
+        batch = frame.iloc[start : start + ROWS_PER_BATCH]
+        connection.execute(insert(table), frame_to_records(batch, table))
 
 
 def read_partition(
@@ -239,10 +242,18 @@ def read_range(
 
 
 def _frame_of(connection: Connection, query, table: Table) -> pd.DataFrame:
-    result = connection.execute(query)
+    """The query's rows typed a batch at a time, so that only one batch exists as Python
+    values (on Postgres a server-side cursor, so the client holds a batch too)."""
+    result = connection.execute(query.execution_options(yield_per=ROWS_PER_BATCH))
+    names = list(result.keys())
     # Plain tuples: building a frame from row mappings took twice as long.
-    rows = [tuple(row) for row in result]
-    return _typed(pd.DataFrame.from_records(rows, columns=list(result.keys())), table)
+    batches = [
+        _typed(pd.DataFrame.from_records([tuple(row) for row in rows], columns=names), table)
+        for rows in result.partitions()
+    ]
+    if not batches:
+        return _typed(pd.DataFrame.from_records([], columns=names), table)
+    return batches[0] if len(batches) == 1 else pd.concat(batches, ignore_index=True)
 
 
 def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
