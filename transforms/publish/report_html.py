@@ -44,6 +44,9 @@ from transforms.publish.report_excel import daily_report_title, quarterly_report
 # How many dates, up to the report's, the daily report's trend charts and completeness grid
 # show: one quarter at most.
 TREND_DAYS = 92
+# The most enterprises a page lists in each enterprise table; the CSV and the workbook hold
+# them all. A country's date raises half a million difficulties: 100 MB no browser opens.
+PAGE_ENTERPRISE_ROWS = 2_000
 
 FILE_LEVEL_RULES = {
     "unreadable_file",
@@ -288,7 +291,9 @@ def daily_report_html(
                 ("thermometer_shortage", "支", charts.ORANGE),
             )
         ],
-        ledger=_ledger_rows(ledger),
+        ledger=_ledger_rows(ledger.head(PAGE_ENTERPRISE_ROWS)),
+        ledger_count=len(ledger),
+        page_rows=PAGE_ENTERPRISE_ROWS,
         industries=[
             {
                 "code": r["industry_code"],
@@ -324,7 +329,7 @@ def daily_report_html(
             for row in kinds.to_dict("records")
         ],
         difficulty_count=len(difficulties),
-        difficulty_rows=_difficulty_rows(difficulties),
+        difficulty_rows=_difficulty_rows(difficulties.head(PAGE_ENTERPRISE_ROWS)),
         grid=_completeness_grid(
             counties, completeness, [d.isoformat() for d in days], _describe_day
         ),

@@ -32,6 +32,7 @@ from tests.unit.transforms.report_inputs import (
 )
 from transforms.merge.difficulties import difficulty_items, kind_items_per_county, kinds_by_county
 from transforms.merge.industries import output_by_industry
+from transforms.publish import report_html
 from transforms.publish.briefing import daily_rankings, quarterly_rankings
 from transforms.publish.report_html import (
     FileLink,
@@ -300,3 +301,20 @@ def test_the_reports_break_the_figures_down_by_industry():
         in quarterly
     )
     assert "<title>分行业对工业增加值增长的拉动（百分点）</title>" in quarterly
+
+
+def test_a_page_lists_the_first_enterprises_of_a_long_table_and_says_where_the_rest_are(
+    monkeypatch,
+):
+    shown_in_full = daily_page()
+    assert "本页列出前" not in shown_in_full
+
+    monkeypatch.setattr(report_html, "PAGE_ENTERPRISE_ROWS", 1)
+    page = daily_page()
+    difficulties_table = page[page.index("企业原文）") : page.index("重点企业复工复产台账")]
+    assert "东区钢铁有限公司" in difficulties_table and "东区陶瓷厂" not in difficulties_table
+    assert "本页列出前 1 家；全部 2 家见下方“文件”中的 CSV 和 Excel 报表。" in difficulties_table
+    ledger_table = page[page.index("重点企业复工复产台账") : page.index("<h2>报送完整性</h2>")]
+    assert "在库重点企业 2 家" in ledger_table
+    assert ledger_table.count("<tr class=") == 1
+    assert "本页列出前 1 家；全部 2 家" in ledger_table
