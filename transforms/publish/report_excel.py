@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -55,6 +58,8 @@ RESUMED_LABELS = {True: "已复工", False: "未复工", None: "未报送"}
 BODY_FONT, TITLE_FONT = "宋体", "黑体"
 A4 = 9
 ROWS_PER_SLICE = 10_000
+EXCEL_PART_TIME = (1980, 1, 1, 0, 0, 0)
+PART_CHUNK_BYTES = 1 << 20
 TITLE_ROW, SUBTITLE_ROW, GROUP_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3, 4
 
 
@@ -441,11 +446,26 @@ def _warning_note(names: dict[str, str], outcomes: PeriodOutcomes) -> str:
 def _workbook(
     title: str, data_day: date, sheets: Sequence[OfficialSheet], opens_on: int = 0
 ) -> bytes:
-    buffer = io.BytesIO()
+    # xlsxwriter's in_memory mode holds every part's XML as text at once, at a country's
+    # scale 700 MB beside the cells; the parts go through temporary files instead.
+    with tempfile.TemporaryDirectory(prefix="citystats-xlsx-") as parts:
+        package = io.BytesIO()
+        _write_workbook(package, parts, title, data_day, sheets, opens_on)
+    return _with_excel_part_times(package)
+
+
+def _write_workbook(
+    package: io.BytesIO,
+    parts: str,
+    title: str,
+    data_day: date,
+    sheets: Sequence[OfficialSheet],
+    opens_on: int,
+) -> None:
     workbook = xlsxwriter.Workbook(
-        buffer,
+        package,
         {
-            "in_memory": True,
+            "tmpdir": parts,
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
@@ -462,7 +482,24 @@ def _workbook(
         if number == opens_on:
             worksheet.activate()
     workbook.close()
-    return buffer.getvalue()
+
+
+def _with_excel_part_times(package: io.BytesIO) -> bytes:
+    """The package written again as in_memory mode writes it: every part stamped with Excel's
+    1980-01-01 and no file mode, where the temporary files gave each part this machine's local
+    time and mode. A part is streamed, never held whole."""
+    rewritten = io.BytesIO()
+    with (
+        zipfile.ZipFile(package) as source,
+        zipfile.ZipFile(rewritten, "w", compression=zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            part = zipfile.ZipInfo(member.filename, EXCEL_PART_TIME)
+            part.compress_type = zipfile.ZIP_DEFLATED
+            part.file_size = member.file_size
+            with source.open(member) as data, target.open(part, "w") as written:
+                shutil.copyfileobj(data, written, PART_CHUNK_BYTES)
+    return rewritten.getvalue()
 
 
 def _formats(workbook) -> dict:

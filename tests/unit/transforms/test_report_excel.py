@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import time
+import zipfile
 from dataclasses import replace
 from datetime import date
 
@@ -180,6 +182,22 @@ def test_daily_workbook_is_the_same_bytes_for_the_same_data():
     assert first == again
     created = load_workbook(io.BytesIO(first)).properties.created
     assert created.date() == DAY
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Shanghai"])
+def test_every_part_of_a_workbook_carries_excels_time_whatever_the_machines_zone(zone, monkeypatch):
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        content = daily_workbook(
+            CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger(), COMPILER
+        )
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    parts = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    assert "xl/sharedStrings.xml" in [p.filename for p in parts]
+    assert {(p.date_time, p.external_attr) for p in parts} == {((1980, 1, 1, 0, 0, 0), 0o600 << 16)}
 
 
 def open_quarterly():
