@@ -8,7 +8,7 @@ in-scope counts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 import pandas as pd
@@ -60,6 +60,14 @@ def in_scope_on(registry: pd.DataFrame, day: date) -> pd.DataFrame:
     return registry.loc[started & not_ended]
 
 
+def rows_by_county(rows: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
+    """A county's rows of `rows` by its code, in their order (none for a county without
+    rows): split once, where filtering the city's rows for each county costs counties × rows."""
+    groups = dict(tuple(rows.groupby("county_code", sort=False)))
+    none = rows.iloc[:0]
+    return lambda code: groups.get(code, none)
+
+
 def merge_county_daily(
     report_date: date,
     counties: Sequence[tuple[str, str]],
@@ -84,19 +92,23 @@ def merge_county_daily(
         resumed_flag=accepted_rows["resumed"].fillna(False).astype(bool),
     )
 
+    in_scope_counts = in_scope["county_code"].value_counts()
+    key_counts = (
+        in_scope["key_enterprise"].fillna(False).astype(bool).groupby(in_scope["county_code"]).sum()
+    )
+    rows_of = rows_by_county(rows)
     records = []
     for code, name in counties:
         status = statuses.get(code, MISSING)
-        scope = in_scope[in_scope["county_code"] == code]
         record = {
             "county_code": code,
             "county_name": name,
             "status": status,
-            "enterprises_in_scope": len(scope),
-            "key_in_scope": int(scope["key_enterprise"].fillna(False).sum()),
+            "enterprises_in_scope": int(in_scope_counts.get(code, 0)),
+            "key_in_scope": int(key_counts.get(code, 0)),
         }
         if status == ACCEPTED:
-            record.update(_reported_figures(rows[rows["county_code"] == code], report_date))
+            record.update(_reported_figures(rows_of(code), report_date))
         records.append(record)
 
     accepted_codes = [code for code in county_codes if statuses.get(code) == ACCEPTED]

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from transforms.merge.daily import ACCEPTED, MISSING, PARTIAL
+from transforms.merge.daily import ACCEPTED, MISSING, PARTIAL, rows_by_county
 
 VALUE_COLUMNS = ["output_value", "output_value_prior", "value_added", "value_added_prior"]
 COUNTY_QUARTERLY_COLUMNS = [
@@ -87,14 +87,16 @@ def merge_county_quarterly(
     """
     earlier_names = _earlier_quarters_of_year(quarter)
     earlier = earlier_quarters[earlier_quarters["report_quarter"].isin(earlier_names)]
+    accepted_rows_of = rows_by_county(accepted_rows)
+    earlier_accepted_of = rows_by_county(earlier[earlier["status"] == ACCEPTED])
     records, accepted, ytd_complete = [], [], []
     for code, name in counties:
         status = statuses.get(code, MISSING)
         record = {"county_code": code, "county_name": name, "status": status}
         if status == ACCEPTED:
-            record.update(_quarter_figures(accepted_rows[accepted_rows["county_code"] == code]))
+            record.update(_quarter_figures(accepted_rows_of(code)))
             accepted.append(record)
-            mine = earlier[(earlier["county_code"] == code) & (earlier["status"] == ACCEPTED)]
+            mine = earlier_accepted_of(code)
             if set(mine["report_quarter"]) >= set(earlier_names):
                 record.update(_year_to_date(record, mine))
                 ytd_complete.append(record)

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from transforms.merge.daily import ACCEPTED, MISSING
+from transforms.merge.daily import ACCEPTED, MISSING, rows_by_county
 
 LAST_VALUE_COLUMNS = [
     "enterprises_in_scope",
@@ -101,9 +101,10 @@ def roll_up_county_daily(
     on_time_days = (
         on_time_log[on_time_log["on_time"].fillna(False).astype(bool)].groupby("county_code").size()
     )
+    rows_of = rows_by_county(daily_rows)
     records = []
     for code, name in counties:
-        rows = daily_rows[daily_rows["county_code"] == code]
+        rows = rows_of(code)
         records.append(
             {
                 "county_code": code,
