@@ -35,6 +35,9 @@ TRIALS = 100
 FOLDER, PERIOD = "daily", "2020-03-17"
 WAIT = 60  # seconds any one step may take before the test gives up on a stuck process
 RETIRED_KEPT = 1.0  # seconds; a stalled reader was seen to take 0.08 s on 2 busy cores
+# seconds between trials: the trials outlast RETIRED_KEPT three times on any machine, so early
+# versions are removed while the reader reads (a fast machine ran 100 trials in under 1 s)
+TRIAL_PACE = 3 * RETIRED_KEPT / TRIALS
 
 
 def content(trial: int, side: str) -> dict[str, bytes]:
@@ -172,6 +175,7 @@ def run_trials(publish: Path, url: str, mode: str, trials: int) -> dict:
             left = sorted(entry.name for entry in versions.iterdir())
             assert folder.resolve().name in left, (trial, left)
             assert not [name for name in left if name.startswith(".")], (trial, left)
+            time.sleep(TRIAL_PACE)
         published = {
             content_sha256(content(t, side)) for t in range(trials) for side in sides(mode)
         }
