@@ -261,8 +261,10 @@ def load_registry(settings: Settings, staged: bool = True) -> pd.DataFrame:
     path = Path(settings.state) / "registry" / f"{key}.parquet"
     if path.is_file():
         # Parquet keeps dates in milliseconds; the canonical frame has them in seconds.
-        return pd.read_parquet(path).astype(
-            {c.name: c.dtype for c in REGISTRY_COLUMNS if c.dtype == DATE}
+        return warehouse.in_one_chunk(
+            pd.read_parquet(path).astype(
+                {c.name: c.dtype for c in REGISTRY_COLUMNS if c.dtype == DATE}
+            )
         )
     frame = _parsed_registry(content, settings)
     path.parent.mkdir(parents=True, exist_ok=True)

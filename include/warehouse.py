@@ -253,7 +253,19 @@ def _frame_of(connection: Connection, query, table: Table) -> pd.DataFrame:
     ]
     if not batches:
         return _typed(pd.DataFrame.from_records([], columns=names), table)
-    return batches[0] if len(batches) == 1 else pd.concat(batches, ignore_index=True)
+    return batches[0] if len(batches) == 1 else in_one_chunk(pd.concat(batches, ignore_index=True))
+
+
+def in_one_chunk(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each Arrow-backed column (the text columns) in one chunk. Concatenated or
+    read from parquet, a column is several chunks, and pyarrow takes rows from such a column
+    by first joining all its chunks: each row selection copied a country's whole column."""
+    for name, values in frame.items():
+        if isinstance(values.array, pd.arrays.ArrowExtensionArray):
+            chunks = values.array.__arrow_array__()
+            if chunks.num_chunks > 1:
+                frame[name] = pd.array(chunks.combine_chunks(), dtype=values.dtype)
+    return frame
 
 
 def _typed(frame: pd.DataFrame, table: Table) -> pd.DataFrame:

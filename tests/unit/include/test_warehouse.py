@@ -88,3 +88,5 @@ def _assert_batches_read_back_whole(engine, monkeypatch) -> None:
     assert list(batched["county_name"].isna()) == [False, False, False, True, True, True, False]
     assert str(batched["revision"].dtype) == "Int64"
     assert str(batched["resumption_rate"].dtype) == "Float64"
+    # one chunk, as a row selection from a column of many copies the whole column first
+    assert batched["county_name"].array.__arrow_array__().num_chunks == 1
