@@ -21,7 +21,7 @@ import pandas as pd
 
 from transforms.check.outcomes import CountyOutcome, PeriodOutcomes
 from transforms.findings import SEVERITY_LABELS
-from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
+from transforms.merge.daily import ACCEPTED, MISSING, REJECTED, rows_by_county
 from transforms.merge.difficulties import kinds_over_days
 from transforms.publish import charts
 from transforms.publish.briefing import Briefing
@@ -247,6 +247,7 @@ def daily_report_html(
     days = sorted({pd.Timestamp(d).date() for d in history["report_date"]} | {report_date})
     statuses = [status_of(r["status"], on_time.get(r["county_code"])) for _, r in table.iterrows()]
     counted = [s for s in statuses[:-1] if s in (ACCEPTED, LATE)]
+    history_of = rows_by_county(history)
     return render_page(
         "daily.html",
         approval=approval,
@@ -264,13 +265,13 @@ def daily_report_html(
         city_chart=charts.line_chart_svg(
             f"{city_name}规上工业企业复工率与在岗率",
             days,
-            _rate_series(history, city["county_code"], days, stroke=2.5),
+            _rate_series(history_of(city["county_code"]), days, stroke=2.5),
         ),
         county_charts=[
             charts.line_chart_svg(
                 county_name,
                 days,
-                _rate_series(history, code, days, stroke=1.5),
+                _rate_series(history_of(code), days, stroke=1.5),
                 width=300,
                 height=150,
                 compact=True,
@@ -467,8 +468,8 @@ def _table_rows(table: pd.DataFrame, statuses: Sequence[str]) -> list[dict]:
     return rows
 
 
-def _rate_series(history: pd.DataFrame, code: str, days: Sequence[date], stroke: float):
-    rows = history[history["county_code"] == code]
+def _rate_series(rows: pd.DataFrame, days: Sequence[date], stroke: float):
+    """The resumption and on-site rates of one county's (or the city's) `county_daily` rows."""
     by_day = {pd.Timestamp(r["report_date"]).date(): r for r in rows.to_dict("records")}
 
     def values(column: str) -> list[float | None]:
