@@ -147,20 +147,6 @@ LEDGER_SHEET_COLUMNS = [
     SheetColumn("存在困难", COUNTY_TEXT, 30),
     SheetColumn("距上次报送\n（天）", COUNT, 9),
 ]
-# key_enterprise_daily columns behind LEDGER_SHEET_COLUMNS[1:]
-LEDGER_VALUE_COLUMNS = [
-    "county_name",
-    "enterprise_name",
-    "grid_officer",
-    "grid_officer_phone",
-    "resumed",
-    "resumed_on",
-    "employees_on_site",
-    "employees_total",
-    "capacity_pct",
-    "difficulties",
-    "days_since_reported",
-]
 # county_quarterly value columns in sheet order, with how each is shown.
 QUARTERLY_VALUE_COLUMNS = [
     ("output_value", YI_YUAN),
@@ -246,21 +232,16 @@ def daily_workbook(
         subtitle=f"数据日期：{date_text}　　{revision_label(revision)}",
         columns=DIFFICULTY_COLUMNS,
         rows=(
-            [number, *values]
-            for number, values in enumerate(
-                _row_values(
-                    difficulties,
-                    [
-                        "county_name",
-                        "enterprise_name",
-                        "enterprise_id",
-                        "mask_shortage",
-                        "thermometer_shortage",
-                        "difficulties",
-                    ],
-                ),
-                start=1,
-            )
+            [
+                number,
+                r["county_name"],
+                r["enterprise_name"],
+                r["enterprise_id"],
+                r["mask_shortage"],
+                r["thermometer_shortage"],
+                r["difficulties"],
+            ]
+            for number, r in enumerate(_records(difficulties), start=1)
         ),
         total_rows=frozenset(),
         notes=[
@@ -287,31 +268,19 @@ def daily_workbook(
         rows=(
             [
                 number,
-                county_name,
-                enterprise_name,
-                grid_officer,
-                grid_officer_phone,
-                RESUMED_LABELS.get(None if _is_null(resumed) else bool(resumed)),
-                None if _is_null(resumed_on) else resumed_on.date().isoformat(),
-                employees_on_site,
-                employees_total,
-                None if _is_null(capacity_pct) else capacity_pct / 100,
-                difficulty,
-                days_since_reported,
+                r["county_name"],
+                r["enterprise_name"],
+                r["grid_officer"],
+                r["grid_officer_phone"],
+                RESUMED_LABELS.get(None if _is_null(r["resumed"]) else bool(r["resumed"])),
+                None if _is_null(r["resumed_on"]) else r["resumed_on"].date().isoformat(),
+                r["employees_on_site"],
+                r["employees_total"],
+                None if _is_null(r["capacity_pct"]) else r["capacity_pct"] / 100,
+                r["difficulties"],
+                r["days_since_reported"],
             ]
-            for number, (
-                county_name,
-                enterprise_name,
-                grid_officer,
-                grid_officer_phone,
-                resumed,
-                resumed_on,
-                employees_on_site,
-                employees_total,
-                capacity_pct,
-                difficulty,
-                days_since_reported,
-            ) in enumerate(_row_values(ledger, LEDGER_VALUE_COLUMNS), start=1)
+            for number, r in enumerate(_records(ledger), start=1)
         ),
         total_rows=frozenset(),
         notes=[
@@ -608,12 +577,11 @@ def _write_cell(worksheet, row: int, column: int, kind: str, value, formats, bol
         worksheet.write_string(row, column, text, formats[kind, bold])
 
 
-def _row_values(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[tuple]:
-    """The frame's rows as tuples of Python values, a slice of rows at a time: only one
-    slice's values exist as Python objects at once."""
+def _records(frame: pd.DataFrame) -> Iterator[dict]:
+    """The frame's rows as records, a slice of rows at a time: only one slice's values exist
+    as Python objects at once."""
     for start in range(0, len(frame), ROWS_PER_SLICE):
-        part = frame.iloc[start : start + ROWS_PER_SLICE]
-        yield from zip(*(part[c].tolist() for c in columns), strict=True)
+        yield from frame.iloc[start : start + ROWS_PER_SLICE].to_dict("records")
 
 
 def _is_null(value) -> bool:
