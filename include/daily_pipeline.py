@@ -78,6 +78,7 @@ DAILY = submissions.SubmissionKind(
     rows_table=daily_submission_rows,
     period_column="report_date",
     read=readers.read_daily_submission,
+    read_all=readers.read_daily_submissions,
     context_findings=_daily_context_findings,
     deadline=_daily_deadline,
     period_value=date.fromisoformat,

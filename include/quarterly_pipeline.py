@@ -69,6 +69,7 @@ QUARTERLY = submissions.SubmissionKind(
     rows_table=quarterly_submission_rows,
     period_column="report_quarter",
     read=readers.read_quarterly_submission,
+    read_all=readers.read_quarterly_submissions,
     context_findings=_quarterly_context_findings,
     deadline=_quarterly_deadline,
 )

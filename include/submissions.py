@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -38,7 +38,7 @@ from transforms.ingest.readers import Signature
 from transforms.merge.daily import ACCEPTED, MISSING, REJECTED
 from transforms.publish.labels import SIGNATURE_FIELDS
 from transforms.publish.rendering import outcome_entries
-from transforms.schema import DATE, REGISTRY_COLUMNS, SOURCE_ROW
+from transforms.schema import DATE, REGISTRY_COLUMNS, SOURCE_ROW, ReadLimits
 
 EXPECTATIONS = Path(__file__).resolve().parent.parent / "expectations"
 REGISTRY_PARTS = ("registry", "enterprises.csv")
@@ -50,7 +50,11 @@ class SubmissionKind:
     suite_file: str  # under expectations/
     rows_table: Table  # staged accepted rows
     period_column: str  # column of rows_table holding the period
-    read: Callable[[bytes, str, int], readers.ReadResult]
+    read: Callable[[bytes, str, ReadLimits], readers.ReadResult]
+    # [(file name, content)], limits -> each file as read, or the UnreadableFile it raises
+    read_all: Callable[
+        [Sequence[tuple[str, bytes]], ReadLimits], list[readers.ReadResult | readers.UnreadableFile]
+    ]
     # (frame, county_code, period, registry, settings) -> findings GX cannot produce
     context_findings: Callable[..., list[Finding]]
     # (city, period) -> the deadline a file must arrive by to be on time
@@ -89,13 +93,15 @@ class _Received:
     period: str
     parsed: readers.ReadResult | None = None
     findings: tuple[Finding, ...] = ()
+    # (file name, content) of the single file to read, until it is read
+    unread: tuple[str, bytes] | None = None
 
 
 def check_counties(run: RunContext, kind: SubmissionKind, items: list[dict]) -> list[CountyOutcome]:
     """Read and validate a chunk of counties' submissions, with one GX validation over all
     their rows, and stage the rows of each county accepted. The registry and the suite are
     read once for the chunk."""
-    received = [_received(run, kind, item) for item in items]
+    received = _read_together(kind, [_received(run, kind, item) for item in items], run.settings)
     frames = {r.outcome.county_code: r.parsed.frame for r in received if r.parsed is not None}
     suite_findings = run_expectation_suite_on_each(frames, load_suite(kind)) if frames else {}
     registry = RegistryLookup(load_registry(run.settings)) if frames else None
@@ -162,8 +168,32 @@ def _received(run: RunContext, kind: SubmissionKind, item: dict) -> _Received:
     if len(files) > 1:
         findings.append(ambiguous_finding([f.name for f in files]))
         return _Received(outcome, item["period"], findings=tuple(findings))
-    parsed, unreadable = read_submission(kind, files[0].name, contents[0], settings)
-    return _Received(outcome, item["period"], parsed, (*findings, *unreadable))
+    return _Received(
+        outcome, item["period"], findings=tuple(findings), unread=(files[0].name, contents[0])
+    )
+
+
+def _read_together(
+    kind: SubmissionKind, received: list[_Received], settings: Settings
+) -> list[_Received]:
+    """The counties' single files read in one call: the reader parses their cells together."""
+    files = [county.unread for county in received if county.unread is not None]
+    results = iter(kind.read_all(files, settings.submission_limits))
+    return [
+        county if county.unread is None else _with_read(county, next(results))
+        for county in received
+    ]
+
+
+def _with_read(county: _Received, result: readers.ReadResult | readers.UnreadableFile) -> _Received:
+    if isinstance(result, readers.UnreadableFile):
+        findings = (*county.findings, _unreadable_finding(result))
+        return replace(county, unread=None, findings=findings)
+    return replace(county, unread=None, parsed=result)
+
+
+def _unreadable_finding(problem: readers.UnreadableFile) -> Finding:
+    return Finding("unreadable_file", "error", problem.problem, file_name=problem.file_name)
 
 
 def ambiguous_finding(names: list[str]) -> Finding:
@@ -196,7 +226,7 @@ def read_submission(
     try:
         return kind.read(content, file_name, settings.submission_limits), []
     except readers.UnreadableFile as problem:
-        return None, [Finding("unreadable_file", "error", problem.problem, file_name=file_name)]
+        return None, [_unreadable_finding(problem)]
 
 
 def judged(

@@ -19,6 +19,7 @@ from transforms.ingest.readers import (
     ReadLimits,
     UnreadableFile,
     read_daily_submission,
+    read_daily_submissions,
     read_quarterly_submission,
     read_registry,
 )
@@ -623,6 +624,43 @@ def test_unparseable_values_of_a_column_are_one_finding_with_every_row():
     [finding] = result.findings
     assert (finding.rows, finding.values, finding.row_count) == ((2, 5), ("abc", "一百"), 2)
     assert result.frame["employees_total"].isna().tolist() == [True, False, False, True]
+
+
+def with_cell(column: str, raw: object, record: int = 1) -> tuple[str, bytes]:
+    rows = english_daily_grid()
+    rows[record][rows[0].index(column)] = raw
+    content, name = file_holding(rows, raw)
+    return name, content
+
+
+def test_files_read_together_are_each_read_as_alone():
+    files = [
+        *((name, content) for name, content, _ in (v.values for v in daily_variants())),
+        with_cell("employees_total", 1),
+        with_cell("employees_total", True),  # a boolean cell is its text, TRUE, not 1
+        with_cell("employees_total", "abc"),
+        with_cell("capacity_pct", Formatted(0.855, "0.0%")),
+        with_cell("capacity_pct", 0.855),
+        with_cell("difficulties", "缺" * 2_000),  # over the cell limit below
+        ("440203.png.csv", PNG),
+        with_cell("report_date", "2020-13-45", record=3),
+    ]
+    limits = ReadLimits(max_cell_chars=1_000)
+
+    together = read_daily_submissions(files, limits)
+
+    assert len(together) == len(files)
+    for (name, content), result in zip(files, together, strict=True):
+        try:
+            alone = read_daily_submission(content, name, limits)
+        except UnreadableFile as problem:
+            assert isinstance(result, UnreadableFile)
+            assert (result.file_name, result.problem) == (problem.file_name, problem.problem)
+            continue
+        assert (result.findings, result.signature) == (alone.findings, alone.signature)
+        pd.testing.assert_frame_equal(result.frame, alone.frame, check_exact=True)
+    assert [type(r).__name__ for r in together[-3:]] == ["UnreadableFile"] * 2 + ["ReadResult"]
+    assert together[6].findings[0].rule == "unparseable_employees_total"
 
 
 # --- columns ---------------------------------------------------------------------------------
