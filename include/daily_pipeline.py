@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -32,35 +33,35 @@ from transforms.periods import data_date, local_deadline
 from transforms.publish import report_html
 
 
-def _daily_context_findings(frame, county_code, period, registry, settings):
-    report_date = date.fromisoformat(period)
+def _daily_context_findings(frame, county_code, period, registry, previous_rows):
     return daily_context_findings(
         frame,
-        folder_date=report_date,
+        folder_date=date.fromisoformat(period),
         county_code=county_code,
         registry=registry,
-        previous_rows=_previous_day_rows(settings, county_code, report_date),
+        previous_rows=previous_rows,
     )
 
 
-def _previous_day_rows(settings: Settings, county_code: str, report_date: date):
-    """The county's rows of the day before, read from the landing zone (not the warehouse),
-    so that a backfill in any order checks against the same values as the nightly run."""
-    previous = (report_date - timedelta(days=1)).isoformat()
-    files = [
-        f
-        for f in storage.list_landed_files(settings.landing, DAILY.name, previous)
-        if f.name.startswith(county_code)
+def _previous_day_rows(
+    settings: Settings, report_date: str, county_codes: Sequence[str]
+) -> dict[str, pd.DataFrame]:
+    """Each county's rows of the day before, read from the landing zone (not the warehouse),
+    so that a backfill in any order checks against the same values as the nightly run. A
+    county without one readable file that day has none. The files are read together."""
+    previous = (date.fromisoformat(report_date) - timedelta(days=1)).isoformat()
+    landed = storage.list_landed_files(settings.landing, DAILY.name, previous)
+    files = {code: [f for f in landed if f.name.startswith(code)] for code in county_codes}
+    single = {code: found[0] for code, found in files.items() if len(found) == 1}
+    contents = [
+        (f.name, storage.read_landed(f.uri, settings.max_file_bytes)) for f in single.values()
     ]
-    if len(files) != 1:
-        return None
-    try:
-        content = storage.read_landed(files[0].uri, settings.max_file_bytes)
-        return readers.read_daily_submission(
-            content, files[0].name, settings.submission_limits
-        ).frame
-    except readers.UnreadableFile:
-        return None
+    results = readers.read_daily_submissions(contents, settings.submission_limits)
+    return {
+        code: result.frame
+        for code, result in zip(single, results, strict=True)
+        if not isinstance(result, readers.UnreadableFile)
+    }
 
 
 def _daily_deadline(city: CityConfig, period: str) -> datetime:
@@ -80,6 +81,7 @@ DAILY = submissions.SubmissionKind(
     read=readers.read_daily_submission,
     read_all=readers.read_daily_submissions,
     context_findings=_daily_context_findings,
+    earlier_rows=_previous_day_rows,
     deadline=_daily_deadline,
     period_value=date.fromisoformat,
 )

@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from include import alerts, approval, submissions, warehouse
-from include.config import CityConfig
+from include.config import CityConfig, Settings
 from include.context import RunContext
 from include.publish import publication
 from include.tables import (
@@ -49,7 +49,7 @@ DAILY_SUMMARY_FOLDER = "daily_summary"
 QUARTER_KEYS = ["report_quarter", "county_code"]
 
 
-def _quarterly_context_findings(frame, county_code, period, registry, settings):
+def _quarterly_context_findings(frame, county_code, period, registry, earlier):
     return quarterly_context_findings(
         frame,
         folder_quarter=period,
@@ -57,6 +57,11 @@ def _quarterly_context_findings(frame, county_code, period, registry, settings):
         county_code=county_code,
         registry=registry,
     )
+
+
+def _no_earlier_rows(settings: Settings, quarter: str, county_codes) -> dict[str, pd.DataFrame]:
+    """A quarterly file carries its own year-earlier figures: no rule reads an earlier file."""
+    return {}
 
 
 def _quarterly_deadline(city: CityConfig, period: str) -> datetime:
@@ -71,6 +76,7 @@ QUARTERLY = submissions.SubmissionKind(
     read=readers.read_quarterly_submission,
     read_all=readers.read_quarterly_submissions,
     context_findings=_quarterly_context_findings,
+    earlier_rows=_no_earlier_rows,
     deadline=_quarterly_deadline,
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -55,8 +55,12 @@ class SubmissionKind:
     read_all: Callable[
         [Sequence[tuple[str, bytes]], ReadLimits], list[readers.ReadResult | readers.UnreadableFile]
     ]
-    # (frame, county_code, period, registry, settings) -> findings GX cannot produce
+    # (frame, county_code, period, registry, the county's earlier rows or None) -> findings
+    # GX cannot produce
     context_findings: Callable[..., list[Finding]]
+    # (settings, period, county codes) -> each county's rows of the period before that its
+    # rules compare with, read once for a chunk
+    earlier_rows: Callable[[Settings, str, Sequence[str]], Mapping[str, pd.DataFrame]]
     # (city, period) -> the deadline a file must arrive by to be on time
     deadline: Callable[[CityConfig, str], datetime]
     # period text -> the value stored in rows_table's period column
@@ -105,8 +109,17 @@ def check_counties(run: RunContext, kind: SubmissionKind, items: list[dict]) -> 
     frames = {r.outcome.county_code: r.parsed.frame for r in received if r.parsed is not None}
     suite_findings = run_expectation_suite_on_each(frames, load_suite(kind)) if frames else {}
     registry = RegistryLookup(load_registry(run.settings)) if frames else None
+    period = items[0]["period"] if items else ""
+    earlier = kind.earlier_rows(run.settings, period, list(frames)) if frames else {}
     return [
-        _decided(run, kind, county, suite_findings.get(county.outcome.county_code, []), registry)
+        _decided(
+            run,
+            kind,
+            county,
+            suite_findings.get(county.outcome.county_code, []),
+            registry,
+            earlier.get(county.outcome.county_code),
+        )
         for county in received
     ]
 
@@ -117,6 +130,7 @@ def _decided(
     county: _Received,
     suite_findings: list[Finding],
     registry: RegistryLookup | None,
+    earlier: pd.DataFrame | None,
 ) -> CountyOutcome:
     """The county's outcome with every finding, its accepted rows staged."""
     if county.outcome.file_name is None:
@@ -131,7 +145,7 @@ def _decided(
             county.outcome.county_code,
             county.period,
             registry.seen_by(county.outcome.county_code, county.parsed.frame["enterprise_id"]),
-            run.settings,
+            earlier,
         )
     outcome = county.outcome.decided(county.parsed, findings)
     if outcome.outcome != ACCEPTED:
@@ -237,12 +251,13 @@ def judged(
     county_code: str,
     period: str,
     registry: pd.DataFrame,
-    settings: Settings,
+    earlier: pd.DataFrame | None,
 ) -> list[Finding]:
     """Every finding about a file read: the reader's, the suite's, the rules that need the
-    registry and the period, with the warnings the county explained marked so."""
+    registry, the period and the county's earlier rows, with the warnings the county
+    explained marked so."""
     findings = [*parsed.findings, *suite_findings]
-    findings += kind.context_findings(parsed.frame, county_code, period, registry, settings)
+    findings += kind.context_findings(parsed.frame, county_code, period, registry, earlier)
     findings = apply_explanations(findings, parsed.frame)
     return [_with_file(f, file_name) for f in findings]
 
@@ -262,8 +277,9 @@ def check_submission(
     if parsed is None:
         return None, unreadable
     suite_findings = run_expectation_suite(parsed.frame, load_suite(kind))
+    earlier = kind.earlier_rows(settings, period, [county_code]).get(county_code)
     return parsed, judged(
-        kind, parsed, file_name, suite_findings, county_code, period, registry, settings
+        kind, parsed, file_name, suite_findings, county_code, period, registry, earlier
     )
 
 

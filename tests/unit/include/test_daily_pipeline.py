@@ -12,7 +12,7 @@ from include.config import Settings, load_city_config
 from include.context import RunContext
 from include.daily_pipeline import DAILY
 from include.submissions import _finding_of, _finding_rows, check_counties, discover
-from tests.e2e.tiny_city import CITY_TOML, E1, EAST, NORTH, TZ, W1, WEST, Landing
+from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, TZ, W1, WEST, Landing
 from transforms.check.outcomes import CountyOutcome
 from transforms.findings import Finding
 
@@ -139,3 +139,20 @@ def test_one_chunk_tells_each_county_its_own_outcome_and_rows(landing, run):
     (above,) = [f for f in west.findings if f.rule == "employees_on_site_not_above_total"]
     assert (above.file_name, above.rows) == (f"{WEST}.csv", (2,))
     assert north.findings == () and north.file_name is None
+
+
+def test_each_county_of_a_chunk_is_compared_with_its_own_file_of_the_day_before(landing, run):
+    landing.daily_csv("2020-03-16", EAST, [(E1, True, "2020-03-10", 300, 250, 80, 5, 0, None)])
+    landing.daily_csv("2020-03-16", WEST, [(W1, True, "2020-03-10", 300, 250, 80, 5, 0, None)])
+    landing.daily_csv("2020-03-16", WEST, ROW, name=f"{WEST}_补报.csv")  # which one: neither
+    landing.daily_csv("2020-03-16", NORTH, ROW).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    for county, enterprise in ((EAST, E1), (WEST, W1), (NORTH, N1)):
+        landing.daily_csv("2020-03-17", county, [(enterprise, *ROW[0][1:])])
+    (chunk,) = discover(run, DAILY, "2020-03-17")
+
+    jumps = [
+        [f.values for f in outcome.findings if f.rule == "employees_total_day_over_day_jump"]
+        for outcome in check_counties(run, DAILY, chunk)
+    ]
+
+    assert jumps == [[("300→100",)], [], []]
