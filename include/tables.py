@@ -667,3 +667,40 @@ industry_quarterly = Table(
         "sum (over divisions: the city's growth)",
     ),
 )
+
+# The tables published whole for analysts, <publish>/tables/<name>.parquet, in the index's order.
+ANALYST_TABLES = (
+    county_daily,
+    county_quarterly,
+    county_quarter_daily_summary,
+    key_enterprise_daily,
+    difficulty_kinds_daily,
+    industry_daily,
+    industry_quarterly,
+    submissions_log,
+)
+
+# Each replace of an analyst table's partition gives it a new version, in the same transaction;
+# a publish folder's file of the table records the versions it was built from, so that a refresh
+# reads only the partitions written since (include/publish/analyst_files.py).
+partition_versions = Table(
+    "partition_versions",
+    metadata,
+    _col("table_name", String(64), "analyst table", primary_key=True),
+    _col(
+        "partition_key",
+        String(256),
+        "the partition's columns and values as JSON, dates as YYYY-MM-DD",
+        primary_key=True,
+    ),
+    _col("version", String(32), "a new random value each time the partition's rows are replaced"),
+)
+
+published_partitions = Table(
+    "published_partitions",
+    metadata,
+    _col("publish_root", String(64), "sha256 of the publish folder's location", primary_key=True),
+    _col("table_name", String(64), "analyst table", primary_key=True),
+    _col("partition_key", String(256), "as in partition_versions", primary_key=True),
+    _col("version", String(32), "the partition's version the folder's file holds"),
+)

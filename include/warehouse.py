@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.pool import NullPool
 
 from include.config import Settings
+from include.tables import ANALYST_TABLES, partition_versions
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -202,11 +206,30 @@ def replace_partition(
     connection: Connection, table: Table, partition: Mapping[str, object], frame: pd.DataFrame
 ) -> None:
     """Delete the partition's rows and insert `frame` (its columns named as the table's), a
-    batch of rows at a time: a country's date as Python records would be gigabytes."""
+    batch of rows at a time: a country's date as Python records would be gigabytes. An
+    analyst table's partition gets a new version (`partition_versions`)."""
     connection.execute(delete(table).where(_where(table, partition)))
     for start in range(0, len(frame), ROWS_PER_BATCH):
         batch = frame.iloc[start : start + ROWS_PER_BATCH]
         connection.execute(insert(table), frame_to_records(batch, table))
+    if table in ANALYST_TABLES:
+        versioned = {"table_name": table.name, "partition_key": partition_key(partition)}
+        connection.execute(delete(partition_versions).where(_where(partition_versions, versioned)))
+        connection.execute(insert(partition_versions), {**versioned, "version": uuid.uuid4().hex})
+
+
+def partition_key(partition: Mapping[str, object]) -> str:
+    """The partition as `partition_versions` names it: JSON, dates as YYYY-MM-DD."""
+    shown = {name: v.isoformat() if isinstance(v, date) else v for name, v in partition.items()}
+    return json.dumps(shown, sort_keys=True, ensure_ascii=False)
+
+
+def partition_of(table: Table, key: str) -> dict[str, object]:
+    """The partition a `partition_key` names, its values typed as the table's columns."""
+    return {
+        name: date.fromisoformat(value) if isinstance(table.c[name].type, Date) else value
+        for name, value in json.loads(key).items()
+    }
 
 
 def read_partition(

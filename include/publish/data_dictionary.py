@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from include.tables import metadata
+from include.tables import ANALYST_TABLES, metadata
 from transforms.publish.analyst_tables import arrow_type
 from transforms.publish.labels import COLUMN_LABELS
 
@@ -35,7 +35,7 @@ PUBLISHED_AS = {
     "submissions_log": "`<publish>/tables/submissions_log.parquet` (full history); "
     "each publication's `manifest.json` lists its period's entries",
 }
-ANALYST_TABLE_NAMES = tuple(PUBLISHED_AS)
+ANALYST_TABLE_NAMES = tuple(table.name for table in ANALYST_TABLES)
 # The names the reports and the index give the analyst tables.
 ANALYST_TABLE_LABELS = {
     "county_daily": "县区日表",

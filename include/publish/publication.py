@@ -24,12 +24,13 @@ from include import approval, submissions, warehouse
 from include.config import CityConfig, Settings
 from include.context import RunContext
 from include.ingest import landing as storage
+from include.publish.analyst_files import refreshed_table_file
 from include.publish.data_dictionary import (
     ANALYST_TABLE_LABELS,
-    ANALYST_TABLE_NAMES,
     data_dictionary_markdown,
 )
 from include.tables import (
+    ANALYST_TABLES,
     county_daily,
     county_quarterly,
     daily_submission_rows,
@@ -37,7 +38,6 @@ from include.tables import (
     industry_daily,
     industry_quarterly,
     key_enterprise_daily,
-    metadata,
     publications,
     submissions_log,
 )
@@ -50,7 +50,6 @@ from transforms.periods import (
     quarters_of_year_through,
 )
 from transforms.publish import briefing, receipts, rendering, report_excel, report_html
-from transforms.publish.analyst_tables import table_parquet
 from transforms.publish.labels import chinese_date, chinese_quarter, status_of
 from transforms.publish.manifest import MANIFEST_NAME, manifest_json
 from transforms.publish.receipts import ReceiptContext
@@ -483,26 +482,22 @@ def _registry_sha256(settings: Settings) -> str:
 
 
 def refresh_publish_root(run: RunContext) -> None:
-    """Rewrite index.html and tables/ from the warehouse; files whose bytes did not change
-    are left alone."""
+    """Rewrite index.html and tables/ from the warehouse (each table from the partitions
+    written since its file was: `analyst_files`); files whose bytes did not change are left
+    alone."""
     city, settings = run.city, run.settings
     root = Path(settings.publish)
     root.mkdir(parents=True, exist_ok=True)
     engine = run.engine
     with warehouse.locked(engine, PUBLISH_ROOT_LOCK) as connection:
-        frames = {
-            name: warehouse.read_partition(connection, metadata.tables[name])
-            for name in ANALYST_TABLE_NAMES
-        }
+        tables = root / TABLES_FOLDER
+        for table in ANALYST_TABLES:
+            path = tables / f"{table.name}.parquet"
+            _write_if_changed(path, refreshed_table_file(connection, root, table, path))
         published = warehouse.read_partition(connection, publications)
         approvals = {
             key: event.label() for key, event in approval.latest_events(connection).items()
         }
-        tables = root / TABLES_FOLDER
-        for name, frame in frames.items():
-            _write_if_changed(
-                tables / f"{name}.parquet", table_parquet(frame, metadata.tables[name])
-            )
         _write_if_changed(tables / DICTIONARY_NAME, data_dictionary_markdown().encode("utf-8"))
         _write_if_changed(root / INDEX_NAME, _index_page(city, root, published, approvals))
 
