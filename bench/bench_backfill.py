@@ -21,6 +21,7 @@ start-up time (not part of the per-date figure).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -105,6 +106,16 @@ class Deployment:
             id=backfill_id,
         )
 
+    def task_spans(self, backfill_id: int) -> list[tuple]:
+        """(run id, scheduled, queued, start, end) of every task instance that ran."""
+        return self.rows(
+            "SELECT dr.run_id, ti.scheduled_dttm, ti.queued_dttm, ti.start_date, ti.end_date "
+            "FROM backfill_dag_run b JOIN dag_run dr ON dr.id = b.dag_run_id "
+            "JOIN task_instance ti ON ti.dag_id = dr.dag_id AND ti.run_id = dr.run_id "
+            "WHERE b.backfill_id = :id AND ti.duration IS NOT NULL",
+            id=backfill_id,
+        )
+
     def log_tail(self, service: str, lines: int = 30) -> str:
         log = self.state_dir / "logs" / f"{service}.log"
         if not log.exists():
@@ -176,6 +187,7 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
             runs = _wait(deployment, backfill_id, dates, created + timeout)
             seconds = time.monotonic() - created
             task_times = deployment.task_times(backfill_id)
+            task_spans = deployment.task_spans(backfill_id)
             # catchup=False still makes the latest nightly run when the DAG first appears;
             # it runs beside the backfill, as it would in a real deployment.
             others = deployment.rows(
@@ -197,6 +209,10 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
         "startup": startup,
         "seconds": seconds,
         "durations": [(end - start).total_seconds() for _, _, start, end in runs],
+        "run_phases": [
+            run_phases(start, end, [span[1:] for span in task_spans if span[0] == run_id])
+            for run_id, _, start, end in runs
+        ],
         "span": (max(r[3] for r in runs) - min(r[2] for r in runs)).total_seconds(),
         "failed": failed,
         "published": len(published),
@@ -235,6 +251,7 @@ def report(result: dict) -> str:
         f"{result['dates']} dates; first run start → last run end {result['span']:.0f} s)",
         f"run durations s    min {durations[0]:.1f}   median {statistics.median(durations):.1f}"
         f"   max {durations[-1]:.1f}",
+        _phase_line(result["run_phases"]),
         f"services start-up  {result['startup']:.0f} s (not in the per-date figure)",
         *_task_lines(result["task_times"]),
         f"published dates    {result['published']} of {result['dates']}"
@@ -246,6 +263,41 @@ def report(result: dict) -> str:
             + ", ".join(result["other_runs"])
         )
     return "\n".join(lines)
+
+
+RUN_PHASES = ("running", "queued", "scheduled", "between tasks")
+
+
+def run_phases(run_start, run_end, spans: list[tuple]) -> dict[str, float]:
+    """A run's seconds by what its tasks were doing: some task running; else some queued
+    (sent to the worker, not started); else some scheduled (waiting for the scheduler to
+    queue it); else none of these, the scheduler not yet having seen that a task finished."""
+    intervals = [
+        (phase, begin, finish)
+        for scheduled, queued, start, end in spans
+        for phase, begin, finish in (
+            ("running", start, end),
+            ("queued", queued, start),
+            ("scheduled", scheduled, queued),
+        )
+        if begin is not None and finish is not None and begin < finish
+    ]
+    bounds = sorted({run_start, run_end, *(t for _, b, f in intervals for t in (b, f))})
+    seconds = dict.fromkeys(RUN_PHASES, 0.0)
+    for begin, finish in itertools.pairwise(bounds):
+        if begin < run_start or finish > run_end:
+            continue
+        active = {phase for phase, b, f in intervals if b <= begin and finish <= f}
+        phase = next((p for p in RUN_PHASES if p in active), RUN_PHASES[-1])
+        seconds[phase] += (finish - begin).total_seconds()
+    return seconds
+
+
+def _phase_line(run_phases: list[dict[str, float]]) -> str:
+    medians = "   ".join(
+        f"{phase} {statistics.median(p[phase] for p in run_phases):.1f}" for phase in RUN_PHASES
+    )
+    return f"a run's time s     median {medians}"
 
 
 def _task_lines(task_times: list[tuple]) -> list[str]:

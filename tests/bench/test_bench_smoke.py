@@ -62,3 +62,26 @@ def test_every_county_is_accepted_and_the_floor_computes_the_published_figures(
             floor[column].astype(float),
             err_msg=column,
         )
+
+
+def test_a_runs_time_goes_to_what_its_busiest_task_was_doing():
+    from datetime import datetime, timedelta
+
+    from bench.bench_backfill import run_phases
+
+    start = datetime(2020, 3, 4, 12)
+
+    def at(seconds: float) -> datetime:
+        return start + timedelta(seconds=seconds)
+
+    spans = [
+        (at(0), at(1), at(2), at(5)),  # scheduled 0-1, queued 1-2, running 2-5
+        (at(4), at(4), at(6), at(7)),  # queued 4-6 (behind the first's run until 5), runs 6-7
+        (None, None, at(8), at(9)),  # a sensor's reschedule: only its run is known
+    ]
+    assert run_phases(start, at(10), spans) == {
+        "running": 5.0,
+        "queued": 2.0,
+        "scheduled": 1.0,
+        "between tasks": 2.0,
+    }
