@@ -39,6 +39,7 @@ DEFAULT_MAX_ACTIVE_RUNS = 4
 DEFAULT_DATES = 30
 TIMEOUT_SECONDS = 3600
 POLL_SECONDS = 2
+ORDERED_TASK = "publish_daily_report"  # depends_on_past: the dates' one serial chain
 
 
 def _prod_shape(state_dir: Path, *args: str, env: dict[str, str]) -> str:
@@ -107,10 +108,10 @@ class Deployment:
         )
 
     def task_spans(self, backfill_id: int) -> list[tuple]:
-        """(run id, scheduled, queued, start, end) of every task instance that ran."""
+        """(run id, task id, scheduled, queued, start, end) of every task instance that ran."""
         return self.rows(
-            "SELECT dr.run_id, ti.scheduled_dttm, ti.queued_dttm, ti.start_date, ti.end_date "
-            "FROM backfill_dag_run b JOIN dag_run dr ON dr.id = b.dag_run_id "
+            "SELECT dr.run_id, ti.task_id, ti.scheduled_dttm, ti.queued_dttm, ti.start_date, "
+            "ti.end_date FROM backfill_dag_run b JOIN dag_run dr ON dr.id = b.dag_run_id "
             "JOIN task_instance ti ON ti.dag_id = dr.dag_id AND ti.run_id = dr.run_id "
             "WHERE b.backfill_id = :id AND ti.duration IS NOT NULL",
             id=backfill_id,
@@ -210,7 +211,7 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
         "seconds": seconds,
         "durations": [(end - start).total_seconds() for _, _, start, end in runs],
         "run_phases": [
-            run_phases(start, end, [span[1:] for span in task_spans if span[0] == run_id])
+            run_phases(start, end, [span[2:] for span in task_spans if span[0] == run_id])
             for run_id, _, start, end in runs
         ],
         "span": (max(r[3] for r in runs) - min(r[2] for r in runs)).total_seconds(),
@@ -218,6 +219,7 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
         "published": len(published),
         "other_runs": sorted(run_id for (run_id,) in others),
         "task_times": task_times,
+        "publish_gaps": publish_gaps([span[4:] for span in task_spans if span[1] == ORDERED_TASK]),
     }
 
 
@@ -252,6 +254,8 @@ def report(result: dict) -> str:
         f"run durations s    min {durations[0]:.1f}   median {statistics.median(durations):.1f}"
         f"   max {durations[-1]:.1f}",
         _phase_line(result["run_phases"]),
+        f"publish in order   median {statistics.median(result['publish_gaps']):.1f} s from one "
+        f"date's {ORDERED_TASK} ending to the next one's starting",
         f"services start-up  {result['startup']:.0f} s (not in the per-date figure)",
         *_task_lines(result["task_times"]),
         f"published dates    {result['published']} of {result['dates']}"
@@ -291,6 +295,16 @@ def run_phases(run_start, run_end, spans: list[tuple]) -> dict[str, float]:
         phase = next((p for p in RUN_PHASES if p in active), RUN_PHASES[-1])
         seconds[phase] += (finish - begin).total_seconds()
     return seconds
+
+
+def publish_gaps(spans: list[tuple]) -> list[float]:
+    """Seconds from each publish's end to the start of the next one (in start order): with
+    dates side by side, what the scheduler adds to each link of the date-ordered chain."""
+    ordered = sorted(spans)
+    return [
+        (start - previous_end).total_seconds()
+        for (_, previous_end), (start, _) in itertools.pairwise(ordered)
+    ]
 
 
 def _phase_line(run_phases: list[dict[str, float]]) -> str:
