@@ -2,12 +2,13 @@
 ### city_daily_report
 
 **What it does.** Every night, for one data date (the run's logical date in the
-city's timezone), it waits for the counties' daily files until the cut-off, reads
-and validates each county's file (one mapped task per chunk of
+city's timezone), it waits for the counties' daily files until the cut-off and lists
+them, reads and validates each county's file (one mapped task per chunk of
 `CITYSTATS_CHECK_CHUNK_COUNTIES` counties, labelled with their codes) against
-`expectations/daily_submission.json` and the registry rules, stages accepted rows
-and quarantines rejected files with their reasons, merges `county_daily` (county
-rows + city row) and publishes `<CITYSTATS_PUBLISH>/daily/<date>/` all at once:
+`expectations/daily_submission.json` and the registry rules, then in one task stages
+accepted rows, quarantines rejected files with their reasons and merges
+`county_daily` (county rows + city row), and publishes
+`<CITYSTATS_PUBLISH>/daily/<date>/` all at once:
 `county_daily.csv`, the official Excel table, `report.html`, `data_quality.html`,
 the validation report and `manifest.json`; the full-history tables under
 `<CITYSTATS_PUBLISH>/tables/` and `index.html` follow.
@@ -90,19 +91,14 @@ def city_daily_report():
 
         return daily_pipeline.report_date_of_run(RunContext.from_env(), logical_date, params)
 
+    # Done with the chunks of county files to check: listing them is a fraction of a
+    # second, not worth a task of its own (each costs the scheduler and a worker about that).
     @task.sensor(poke_interval=300, timeout=6 * 3600, mode="reschedule")
-    def wait_for_county_files(report_date: str) -> bool:
+    def wait_for_county_files(report_date: str):
         from include import daily_pipeline
         from include.context import RunContext
 
-        return daily_pipeline.counties_landed_or_cutoff_passed(RunContext.from_env(), report_date)
-
-    @task
-    def discover_submissions(report_date: str) -> list[list[dict]]:
-        from include import daily_pipeline
-        from include.context import RunContext
-
-        return daily_pipeline.discover_daily_submissions(RunContext.from_env(), report_date)
+        return daily_pipeline.landed_submissions(RunContext.from_env(), report_date)
 
     @task(map_index_template=COUNTY_RANGE)
     def check_counties(counties: list[dict]) -> list[dict]:
@@ -110,15 +106,6 @@ def city_daily_report():
         from include.context import RunContext
 
         return daily_pipeline.check_daily_counties(RunContext.from_env(), counties)
-
-    @task
-    def stage_submissions(report_date: str, outcomes: list[list[dict]]):
-        from include import daily_pipeline
-        from include.context import RunContext
-
-        # One slice is one request; iterating asks index by index until the server answers
-        # "not found", which the Task SDK logs as an error in every run's log.
-        daily_pipeline.stage_daily_submissions(RunContext.from_env(), report_date, outcomes[:])
 
     @task
     def alert_missing_counties(report_date: str, dag_run=None, params=None) -> list[str]:
@@ -130,11 +117,13 @@ def city_daily_report():
         )
 
     @task(multiple_outputs=False)
-    def merge_county_daily(report_date: str) -> dict:
+    def merge_county_daily(report_date: str, outcomes: list[list[dict]]) -> dict:
         from include import daily_pipeline
         from include.context import RunContext
 
-        return daily_pipeline.merge_daily(RunContext.from_env(), report_date)
+        # One slice is one request; iterating asks index by index until the server answers
+        # "not found", which the Task SDK logs as an error in every run's log.
+        return daily_pipeline.stage_and_merge_daily(RunContext.from_env(), report_date, outcomes[:])
 
     # A date's report charts the series up to it, so a date publishes only once the date
     # before it has: a backfill with dates side by side then publishes exactly what the
@@ -166,15 +155,13 @@ def city_daily_report():
         daily_pipeline.trigger_republish(request)
 
     report_date = data_date()
-    found = discover_submissions(report_date)
-    wait_for_county_files(report_date) >> found
+    found = wait_for_county_files(report_date)
     outcomes = check_counties.expand(counties=found)
-    staged = stage_submissions(report_date, outcomes)
-    merged = merge_county_daily(report_date)
+    merged = merge_county_daily(report_date, outcomes)
     published = publish_daily_report(report_date)
     resubmitted = find_resubmitted_dates(report_date)
-    staged >> merged >> published >> resubmitted
-    staged >> alert_missing_counties(report_date)
+    merged >> published >> resubmitted
+    merged >> alert_missing_counties(report_date)
     republish_resubmitted_date.expand(request=resubmitted)
 
 

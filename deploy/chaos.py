@@ -47,7 +47,7 @@ from transforms.periods import dates_between
 AIRFLOW = Path(sys.executable).with_name("airflow")
 DAG_ID = "city_daily_report"
 # Tasks that hold a warehouse transaction: ending the backends then cuts one off mid-way.
-WAREHOUSE_WRITERS = ("stage_submissions", "merge_county_daily", "publish_daily_report")
+WAREHOUSE_WRITERS = ("merge_county_daily", "publish_daily_report")
 # Arrival and publication times differ between runs; tests/e2e/test_prod_shape.py uses it too.
 TIMESTAMP = re.compile(rb"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
 FINISHED = ("success", "failed")

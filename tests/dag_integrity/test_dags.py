@@ -56,10 +56,9 @@ def test_daily_tasks_are_wired_in_order(dagbag):
     dag = dagbag.dags["city_daily_report"]
     chain = [
         "data_date",
-        "discover_submissions",
+        "wait_for_county_files",  # done with the date's files, in chunks
         "check_counties",
-        "stage_submissions",
-        "merge_county_daily",
+        "merge_county_daily",  # stages, then merges
         "publish_daily_report",
         "find_resubmitted_dates",
     ]

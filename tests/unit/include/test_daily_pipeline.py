@@ -71,6 +71,19 @@ def test_the_run_waits_for_missing_counties_until_the_cutoff(landing, run):
     assert wait("2020-03-17", now=local("2020-03-17T22:00"))
 
 
+def test_the_sensor_is_done_with_the_chunks_to_check_once_the_files_are_in(landing, run):
+    landing.daily_csv("2020-03-17", EAST, ROW)
+    waiting = daily_pipeline.landed_submissions(run, "2020-03-17", local("2020-03-17T22:00"))
+    assert not waiting.is_done
+    assert waiting.xcom_value is None
+    done = daily_pipeline.landed_submissions(run, "2020-03-17", local("2020-03-17T23:30"))
+    assert done.is_done
+    assert done.xcom_value == daily_pipeline.discover_daily_submissions(run, "2020-03-17")
+    items = [item for chunk in done.xcom_value for item in chunk]
+    assert [item["county_code"] for item in items] == list(run.city.county_codes)
+    assert [item["county_code"] for item in items if item["files"]] == [EAST]
+
+
 def outcome_of(run: RunContext, county: str, day: str = "2020-03-17") -> dict:
     """The outcome as the check task hands it on (XCom), read back as stage reads it."""
     (chunk,) = discover(run, DAILY, day)
