@@ -97,7 +97,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_daily $(if $(BENCH_SCALES),--scales $(BENCH_SCALES))
 
 # 30 city-scale dates through `make prod-shape`'s services (own state folder, stopped at the end);
-# needs PostgreSQL and Redis. BENCH_BACKFILL_MAX_ACTIVE_RUNS (default 1) goes to backfill create.
+# needs PostgreSQL and Redis. BENCH_BACKFILL_MAX_ACTIVE_RUNS (default 8) goes to backfill create.
 bench-backfill: $(VENV)/.installed
 	$(BIN)/python -m bench.bench_backfill
 

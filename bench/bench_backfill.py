@@ -3,7 +3,7 @@ counties × ~50 enterprises) through the production shape: `make prod-shape`'s s
 dag-processor and Celery worker on fresh PostgreSQL databases and the local Redis, started
 and stopped here with `python -m deploy.prod_shape` in a temporary state folder of its own.
 
-    python -m bench.bench_backfill [--dates 30] [--max-active-runs 4] [--keep]
+    python -m bench.bench_backfill [--dates 30] [--max-active-runs 8] [--keep]
 
 The backfill is created as an operator creates one (`airflow backfill create`, the nightly
 logical dates of the first and last date) and waited for through the metadata database, as
@@ -13,7 +13,7 @@ daily dates compete for the machine. Printed: seconds per date over the whole ba
 start-up time (not part of the per-date figure).
 
 --max-active-runs (BENCH_BACKFILL_MAX_ACTIVE_RUNS) is passed to `backfill create`; the default
-4 runs four dates side by side (the worker's four slots), which still publish in date order
+8 runs eight dates side by side (the worker's eight slots), which still publish in date order
 (`depends_on_past` on `publish_daily_report`); 1 is one date at a time. Needs PostgreSQL on
 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (CITYSTATS_PROD_SHAPE_POSTGRES / _REDIS to change).
 """
@@ -35,7 +35,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DAG_ID = "city_daily_report"
-DEFAULT_MAX_ACTIVE_RUNS = 4
+DEFAULT_MAX_ACTIVE_RUNS = 8
 DEFAULT_DATES = 30
 TIMEOUT_SECONDS = 3600
 POLL_SECONDS = 2

@@ -30,7 +30,6 @@ import pytest
 from sqlalchemy import DateTime, create_engine, func, select, text
 
 from deploy.chaos import period_files
-from deploy.prod_shape import read_env_file
 from include.operator_cli import nightly_logical_date
 from include.tables import county_daily, submissions_log, validation_findings
 from tests.conftest import REPO, migrated_warehouse, require_service
@@ -40,13 +39,10 @@ pytestmark = [pytest.mark.airflow, pytest.mark.postgres, pytest.mark.redis]
 WEEK = [date(2020, 3, 4) + timedelta(days=n) for n in range(7)]  # a rejection, a late file
 POSTGRES_SERVER = "postgresql+psycopg2://postgres@127.0.0.1:5432"
 BACKFILL_TIMEOUT_SECONDS = 420
-# With acks_late and a prefetch of one per slot, a worker whose slots are all busy holds no
-# message it has not started: killing it then loses only running tasks, which the scheduler
-# retries after the heartbeat timeout. (A message received but not started would wait for
-# [scheduler] task_queued_timeout, three minutes, before being sent again.)
-WORKER_SLOTS = int(
-    read_env_file(REPO / "deploy" / "airflow.env")["AIRFLOW__CELERY__WORKER_CONCURRENCY"]
-)
+# With acks_late, a worker holds a message it has not started only while its task instance
+# is queued: killed when tasks run and none is queued, it loses only running tasks, which the
+# scheduler retries after the heartbeat timeout. (A message received but not started would
+# wait for [scheduler] task_queued_timeout, three minutes, before being sent again.)
 
 
 def logical_date_bound(day: date) -> str:
@@ -112,6 +108,10 @@ class ProdShape:
             "WHERE dr.backfill_id = :id AND ti.state = 'running'",
             id=backfill_id,
         )
+
+    def queued(self) -> int:
+        """How many task instances of any run are queued: sent to the broker, not started."""
+        return self.rows("SELECT count(*) FROM task_instance WHERE state = 'queued'")[0][0]
 
     def task_state(self, run_id: str, task_id: str, map_index: int) -> tuple[str, int]:
         return self.rows(
@@ -358,8 +358,8 @@ def reprocessed_with_worker_killed(deployment, week_backfill, reference_run):
     killed = []
     deadline = time.monotonic() + 120
     for _attempt in range(3):  # a task may finish between being seen and the kill
-        while len(running := deployment.running_tasks(backfill_id)) < WORKER_SLOTS:
-            assert time.monotonic() < deadline, "the worker never had every slot busy"
+        while not (running := deployment.running_tasks(backfill_id)) or deployment.queued():
+            assert time.monotonic() < deadline, "no moment with tasks running and none queued"
             time.sleep(0.2)
         deployment.kill_worker()
         time.sleep(1)
