@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -306,18 +306,26 @@ def load_registry(settings: Settings, staged: bool = True) -> pd.DataFrame:
     key = storage.sha256_hex(content + _reader_code_digest())[:24]
     path = Path(settings.state) / "registry" / f"{key}.parquet"
     if path.is_file():
-        # Parquet keeps dates in milliseconds; the canonical frame has them in seconds.
-        return warehouse.in_one_chunk(
-            pd.read_parquet(path).astype(
-                {c.name: c.dtype for c in REGISTRY_COLUMNS if c.dtype == DATE}
-            )
-        )
+        # A shallow copy under copy-on-write: a caller's changes never reach the kept frame.
+        return _staged_registry(str(path)).copy(deep=False)
     frame = _parsed_registry(content, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{storage.run_token()}.tmp")
     frame.to_parquet(temporary, index=False)
     temporary.replace(path)
     return frame
+
+
+@lru_cache(maxsize=1)
+def _staged_registry(path: str) -> pd.DataFrame:
+    """A staged registry, loaded once per process: its file name is its content's key, so the
+    same path always holds the same frame. A process that runs many steps (`make backfill`'s
+    dag.test, the bench) loaded a country's registry for each chunk of 50 counties, 0.4 s
+    each time."""
+    # Parquet keeps dates in milliseconds; the canonical frame has them in seconds.
+    return warehouse.in_one_chunk(
+        pd.read_parquet(path).astype({c.name: c.dtype for c in REGISTRY_COLUMNS if c.dtype == DATE})
+    )
 
 
 @cache

@@ -33,6 +33,18 @@ def test_the_second_read_loads_the_staged_parse(settings, monkeypatch):
     assert again.dtypes.to_dict() == first.dtypes.to_dict()
 
 
+def test_a_frame_kept_for_later_reads_is_not_changed_by_a_reader(settings):
+    submissions.load_registry(settings)  # parses and stages
+    staged = submissions.load_registry(settings)
+    staged["county_code"] = "999999"
+    staged.loc[0, "enterprise_name"] = "changed"
+
+    again = submissions.load_registry(settings)
+
+    assert set(again["county_code"]) == {row[2] for row in REGISTRY}
+    assert "changed" not in set(again["enterprise_name"])
+
+
 def test_a_changed_registry_is_parsed_again(settings, tmp_path):
     submissions.load_registry(settings)
     path = tmp_path / "landing" / "registry" / "enterprises.csv"
