@@ -96,17 +96,6 @@ class Deployment:
             id=backfill_id,
         )
 
-    def task_times(self, backfill_id: int) -> list[tuple]:
-        """(task id, seconds running, seconds queued) of every task instance that ran."""
-        return self.rows(
-            "SELECT ti.task_id, ti.duration, "
-            "EXTRACT(EPOCH FROM ti.start_date - ti.queued_dttm) FROM backfill_dag_run b "
-            "JOIN dag_run dr ON dr.id = b.dag_run_id "
-            "JOIN task_instance ti ON ti.dag_id = dr.dag_id AND ti.run_id = dr.run_id "
-            "WHERE b.backfill_id = :id AND ti.duration IS NOT NULL",
-            id=backfill_id,
-        )
-
     def task_spans(self, backfill_id: int) -> list[tuple]:
         """(run id, task id, scheduled, queued, start, end) of every task instance that ran."""
         return self.rows(
@@ -187,7 +176,6 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
             )
             runs = _wait(deployment, backfill_id, dates, created + timeout)
             seconds = time.monotonic() - created
-            task_times = deployment.task_times(backfill_id)
             task_spans = deployment.task_spans(backfill_id)
             # catchup=False still makes the latest nightly run when the DAG first appears;
             # it runs beside the backfill, as it would in a real deployment.
@@ -218,7 +206,10 @@ def run_backfill(workdir: Path, dates: int, max_active_runs: int, timeout: float
         "failed": failed,
         "published": len(published),
         "other_runs": sorted(run_id for (run_id,) in others),
-        "task_times": task_times,
+        "task_times": [
+            (task_id, (end - start).total_seconds(), queued and (start - queued).total_seconds())
+            for _, task_id, _, queued, start, end in task_spans
+        ],
         "publish_gaps": publish_gaps([span[4:] for span in task_spans if span[1] == ORDERED_TASK]),
     }
 

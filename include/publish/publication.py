@@ -514,7 +514,7 @@ def _index_page(
         names = sorted(p.name for p in folder.iterdir() if p.is_file())
         prefix = f"{record['kind']}/{record['period']}/"
         # Listed once: a stat per county and period was 7.6 s a publish for a year of a
-        # country's dates (1.5 s so).
+        # country's dates, a listing per period 1.5 s.
         receipts = folder / RECEIPTS_FOLDER
         sent = set(os.listdir(receipts)) if receipts.is_dir() else set()
         entries.append(
