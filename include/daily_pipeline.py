@@ -22,7 +22,7 @@ from include.tables import (
     key_enterprise_daily,
 )
 from transforms.check.outcomes import CountyOutcome
-from transforms.check.validation import daily_context_findings
+from transforms.check.validation import daily_context_findings_on_each
 from transforms.ingest import readers
 from transforms.merge.daily import ACCEPTED, COUNTY_DAILY_COLUMNS, merge_county_daily
 from transforms.merge.difficulties import difficulty_items, kind_items_per_county
@@ -33,11 +33,10 @@ from transforms.periods import data_date, local_deadline
 from transforms.publish import report_html
 
 
-def _daily_context_findings(frame, county_code, period, registry, previous_rows):
-    return daily_context_findings(
-        frame,
+def _daily_context_findings(frames, period, registry, previous_rows):
+    return daily_context_findings_on_each(
+        frames,
         folder_date=date.fromisoformat(period),
-        county_code=county_code,
         registry=registry,
         previous_rows=previous_rows,
     )

@@ -28,7 +28,7 @@ from include.tables import (
     submissions_log,
 )
 from transforms.check.outcomes import CountyOutcome
-from transforms.check.validation import quarterly_context_findings
+from transforms.check.validation import quarterly_context_findings_on_each
 from transforms.ingest import readers
 from transforms.merge.industries import output_by_industry
 from transforms.merge.quarterly import COUNTY_QUARTERLY_COLUMNS, merge_county_quarterly
@@ -49,13 +49,9 @@ DAILY_SUMMARY_FOLDER = "daily_summary"
 QUARTER_KEYS = ["report_quarter", "county_code"]
 
 
-def _quarterly_context_findings(frame, county_code, period, registry, earlier):
-    return quarterly_context_findings(
-        frame,
-        folder_quarter=period,
-        quarter_end=quarter_bounds(period)[1],
-        county_code=county_code,
-        registry=registry,
+def _quarterly_context_findings(frames, period, registry, earlier):
+    return quarterly_context_findings_on_each(
+        frames, folder_quarter=period, quarter_end=quarter_bounds(period)[1], registry=registry
     )
 
 

@@ -27,8 +27,8 @@ from include.tables import held_submissions, publications, submissions_log, vali
 from transforms import schema
 from transforms.check.outcomes import CountyOutcome, PeriodOutcomes
 from transforms.check.validation import (
-    RegistryLookup,
     apply_explanations,
+    registry_seen_by,
     run_expectation_suite,
     run_expectation_suite_on_each,
 )
@@ -55,9 +55,9 @@ class SubmissionKind:
     read_all: Callable[
         [Sequence[tuple[str, bytes]], ReadLimits], list[readers.ReadResult | readers.UnreadableFile]
     ]
-    # (frame, county_code, period, registry, the county's earlier rows or None) -> findings
-    # GX cannot produce
-    context_findings: Callable[..., list[Finding]]
+    # ({county code: its file's frame}, period, registry, {county code: its earlier rows})
+    # -> each county's findings GX cannot produce, all files judged at once
+    context_findings: Callable[..., dict[str, list[Finding]]]
     # (settings, period, county codes) -> each county's rows of the period before that its
     # rules compare with, read once for a chunk
     earlier_rows: Callable[[Settings, str, Sequence[str]], Mapping[str, pd.DataFrame]]
@@ -102,51 +102,43 @@ class _Received:
 
 
 def check_counties(run: RunContext, kind: SubmissionKind, items: list[dict]) -> list[CountyOutcome]:
-    """Read and validate a chunk of counties' submissions, with one GX validation over all
-    their rows, and stage the rows of each county accepted. The registry and the suite are
-    read once for the chunk."""
+    """Read and validate a chunk of counties' submissions, with one GX validation and one run
+    of the context rules over all their rows, and stage the rows of each county accepted.
+    The registry and the suite are read once for the chunk."""
     received = _read_together(kind, [_received(run, kind, item) for item in items], run.settings)
     frames = {r.outcome.county_code: r.parsed.frame for r in received if r.parsed is not None}
     suite_findings = run_expectation_suite_on_each(frames, load_suite(kind)) if frames else {}
-    registry = RegistryLookup(load_registry(run.settings)) if frames else None
-    period = items[0]["period"] if items else ""
-    earlier = kind.earlier_rows(run.settings, period, list(frames)) if frames else {}
+    context_findings = {}
+    if frames:
+        period = items[0]["period"]
+        context_findings = kind.context_findings(
+            frames,
+            period,
+            registry_seen_by(load_registry(run.settings), frames),
+            kind.earlier_rows(run.settings, period, list(frames)),
+        )
     return [
         _decided(
             run,
             kind,
             county,
-            suite_findings.get(county.outcome.county_code, []),
-            registry,
-            earlier.get(county.outcome.county_code),
+            suite_findings.get(county.outcome.county_code, [])
+            + context_findings.get(county.outcome.county_code, []),
         )
         for county in received
     ]
 
 
 def _decided(
-    run: RunContext,
-    kind: SubmissionKind,
-    county: _Received,
-    suite_findings: list[Finding],
-    registry: RegistryLookup | None,
-    earlier: pd.DataFrame | None,
+    run: RunContext, kind: SubmissionKind, county: _Received, checked: list[Finding]
 ) -> CountyOutcome:
-    """The county's outcome with every finding, its accepted rows staged."""
+    """The county's outcome with every finding (`checked`: the suite's and the context
+    rules' about its file), its accepted rows staged."""
     if county.outcome.file_name is None:
         return county.outcome  # nothing landed: missing
     findings = list(county.findings)
     if county.parsed is not None:
-        findings += judged(
-            kind,
-            county.parsed,
-            county.outcome.file_name,
-            suite_findings,
-            county.outcome.county_code,
-            county.period,
-            registry.seen_by(county.outcome.county_code, county.parsed.frame["enterprise_id"]),
-            earlier,
-        )
+        findings += judged(county.parsed, county.outcome.file_name, checked)
     outcome = county.outcome.decided(county.parsed, findings)
     if outcome.outcome != ACCEPTED:
         return outcome
@@ -243,22 +235,11 @@ def read_submission(
         return None, [_unreadable_finding(problem)]
 
 
-def judged(
-    kind: SubmissionKind,
-    parsed: readers.ReadResult,
-    file_name: str,
-    suite_findings: list[Finding],
-    county_code: str,
-    period: str,
-    registry: pd.DataFrame,
-    earlier: pd.DataFrame | None,
-) -> list[Finding]:
-    """Every finding about a file read: the reader's, the suite's, the rules that need the
-    registry, the period and the county's earlier rows, with the warnings the county
-    explained marked so."""
-    findings = [*parsed.findings, *suite_findings]
-    findings += kind.context_findings(parsed.frame, county_code, period, registry, earlier)
-    findings = apply_explanations(findings, parsed.frame)
+def judged(parsed: readers.ReadResult, file_name: str, checked: list[Finding]) -> list[Finding]:
+    """Every finding about a file read: the reader's, then `checked` (the suite's, the rules
+    that need the registry, the period and the county's earlier rows), with the warnings the
+    county explained marked so."""
+    findings = apply_explanations([*parsed.findings, *checked], parsed.frame)
     return [_with_file(f, file_name) for f in findings]
 
 
@@ -277,10 +258,9 @@ def check_submission(
     if parsed is None:
         return None, unreadable
     suite_findings = run_expectation_suite(parsed.frame, load_suite(kind))
-    earlier = kind.earlier_rows(settings, period, [county_code]).get(county_code)
-    return parsed, judged(
-        kind, parsed, file_name, suite_findings, county_code, period, registry, earlier
-    )
+    earlier = kind.earlier_rows(settings, period, [county_code])
+    context_findings = kind.context_findings({county_code: parsed.frame}, period, registry, earlier)
+    return parsed, judged(parsed, file_name, suite_findings + context_findings[county_code])
 
 
 def _with_file(finding: Finding, file_name: str) -> Finding:

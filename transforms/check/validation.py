@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
 import numpy as np
 import pandas as pd
 
-from transforms.findings import Finding
+from transforms.findings import QUOTED_EXAMPLES, Finding
 from transforms.merge.daily import in_scope_on
 from transforms.schema import DAILY_COLUMNS, EXPLANATION, QUARTERLY_COLUMNS, SOURCE_ROW
 
@@ -212,21 +213,54 @@ def apply_explanations(findings: Sequence[Finding], frame: pd.DataFrame) -> list
     return explained
 
 
-class RegistryLookup:
-    """The registry indexed once for many counties' rules. A county's rules look only at its
-    own enterprises and at the ones its file names, so `seen_by` gives them those rows, in
-    time that follows the county's rows, not the registry's: a national registry is not
-    scanned again for each of 2,900 counties."""
+def registry_seen_by(registry: pd.DataFrame, frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The registry rows that the rules of these counties' files look at: each county's own
+    enterprises and the ones its file names, in registry order. A chunk's rules then work in
+    time that follows its rows, not the registry's: a national registry is indexed again for
+    each chunk of counties, not for each of 2,900 counties."""
+    named = pd.concat([frame["enterprise_id"] for frame in frames.values()]).dropna().unique()
+    seen = registry["county_code"].isin(list(frames)) | registry["enterprise_id"].isin(named)
+    return registry.loc[seen.to_numpy(dtype=bool)]
 
-    def __init__(self, registry: pd.DataFrame):
-        self._registry = registry.reset_index(drop=True)
-        self._ids = pd.Index(self._registry["enterprise_id"])
-        self._of_county = self._registry.groupby("county_code", sort=False).indices
 
-    def seen_by(self, county_code: str, enterprise_ids: pd.Series) -> pd.DataFrame:
-        named = self._ids.get_indexer_for(enterprise_ids.dropna().unique())
-        own = self._of_county.get(county_code, np.array([], dtype=np.intp))
-        return self._registry.iloc[np.union1d(own, named[named >= 0])]
+@dataclass(frozen=True)
+class _Batch:
+    """Several counties' files (keyed by county code) as one frame of rows, each row knowing
+    the file it came from, so that a rule runs once over all of them and each file is told
+    about its own rows, as if it had been judged alone."""
+
+    keys: list[str]
+    rows: pd.DataFrame
+    owner: np.ndarray  # for each row, the position in `keys` of its file
+
+    @classmethod
+    def of(cls, frames: Mapping[str, pd.DataFrame]) -> _Batch:
+        keys = list(frames)
+        rows = pd.concat([frames[k] for k in keys], ignore_index=True)
+        owner = np.repeat(np.arange(len(keys)), [len(frames[k]) for k in keys])
+        return cls(keys, rows, owner)
+
+    @property
+    def county_of_row(self) -> np.ndarray:
+        return np.array(self.keys, dtype=object)[self.owner]
+
+    def by_file(self, selected) -> Iterator[tuple[int, np.ndarray]]:
+        """(file position, the positions of its selected rows) for each file with some, in
+        file order: a file's rows lie together in the batch."""
+        hits = np.flatnonzero(np.asarray(selected, dtype=bool))
+        if not len(hits):
+            return
+        starts = np.flatnonzero(np.diff(self.owner[hits])) + 1
+        for group in np.split(hits, starts):
+            yield int(self.owner[group[0]]), group
+
+    def findings(self, *rules: Iterable[tuple[int, Finding]]) -> dict[str, list[Finding]]:
+        """Each file's findings, rule by rule in the order given."""
+        found: dict[str, list[Finding]] = {key: [] for key in self.keys}
+        for rule in rules:
+            for position, finding in rule:
+                found[self.keys[position]].append(finding)
+        return found
 
 
 # GB 32100-2015 as python-stdnum's stdnum.cn.uscc computes it, for a whole column at once: one
@@ -247,103 +281,117 @@ def uscc_valid(codes: pd.Series) -> np.ndarray:
     return digits_first & (values[:, 17] == check)
 
 
-def identity_findings(
-    frame: pd.DataFrame, county_code: str, registry: pd.DataFrame
-) -> list[Finding]:
+def _identity_findings(batch: _Batch, registry: pd.DataFrame) -> Iterator[tuple[int, Finding]]:
     """Rules on the enterprise identifiers, shared by daily and quarterly files."""
-    findings = []
-    ids = frame["enterprise_id"].astype("str")
+    rows = batch.rows
+    source_rows = rows[SOURCE_ROW].to_numpy()
+    enterprise_ids = rows["enterprise_id"].to_numpy()
+    ids = rows["enterprise_id"].astype("str")
     well_formed = ids.str.fullmatch(f"[{USCC_ALPHABET}]{{18}}").fillna(False).to_numpy(dtype=bool)
-    valid = np.ones(len(frame), dtype=bool)
+    valid = np.ones(len(rows), dtype=bool)
     valid[well_formed] = uscc_valid(ids[well_formed])
-    bad_check = frame[well_formed & ~valid]
-    if len(bad_check):
-        findings.append(
+    for position, at in batch.by_file(well_formed & ~valid):
+        yield (
+            position,
             Finding.about_rows(
                 "enterprise_id_check_character",
                 "error",
                 "统一社会信用代码第18位校验码与按GB 32100-2015计算的不符",
-                bad_check[SOURCE_ROW],
-                bad_check["enterprise_id"],
+                source_rows[at],
+                enterprise_ids[at],
                 column="enterprise_id",
-            )
+            ),
         )
-    owners = registry.set_index("enterprise_id")["county_code"]
-    owner = frame["enterprise_id"].map(owners)
-    elsewhere = frame[owner.notna() & (owner != county_code)]
-    if len(elsewhere):
-        findings.append(
+    owner = rows["enterprise_id"].map(registry.set_index("enterprise_id")["county_code"])
+    registered_to = owner.to_numpy()
+    elsewhere = (owner.notna() & (owner != batch.county_of_row)).to_numpy(dtype=bool)
+    for position, at in batch.by_file(elsewhere):
+        county_code = batch.keys[position]
+        yield (
+            position,
             Finding.about_rows(
                 "enterprise_registered_to_other_county",
                 "error",
                 f"统一社会信用代码在名录库中登记在其他区县，不属于{county_code}",
-                elsewhere[SOURCE_ROW],
+                source_rows[at],
                 [
                     f"{i}：名录库中属{c}"
-                    for i, c in zip(elsewhere["enterprise_id"], owner[elsewhere.index], strict=True)
+                    for i, c in zip(enterprise_ids[at], registered_to[at], strict=True)
                 ],
                 column="enterprise_id",
-            )
+            ),
         )
-    unknown = frame[owner.isna() & frame["enterprise_id"].notna()]
-    if len(unknown):
-        findings.append(
+    unknown = owner.isna() & rows["enterprise_id"].notna()
+    for position, at in batch.by_file(unknown.to_numpy(dtype=bool)):
+        yield (
+            position,
             Finding.about_rows(
                 "enterprise_not_in_registry",
                 "warning",
                 "统一社会信用代码不在名录库中",
-                unknown[SOURCE_ROW],
-                unknown["enterprise_id"],
+                source_rows[at],
+                enterprise_ids[at],
                 column="enterprise_id",
-            )
+            ),
         )
-    return findings
 
 
-def column_equals_findings(
-    frame: pd.DataFrame, column: str, expected: str, rule: str, what: str
-) -> list[Finding]:
-    """Every value of `column` must equal `expected` (the folder's period, the file's county);
-    `what` says in Chinese where `expected` comes from."""
-    values = frame[column]
+def _column_equals_findings(
+    batch: _Batch, column: str, expected: str | None, rule: str, what: str
+) -> Iterator[tuple[int, Finding]]:
+    """Every value of `column` must equal `expected` (the folder's period), or with None each
+    file's own county code; `what` says in Chinese where the expected value comes from."""
+    values = batch.rows[column]
     shown = values.dt.strftime("%Y-%m-%d") if hasattr(values, "dt") else values.astype("str")
-    wrong = frame[values.notna() & (shown != expected)]
-    if not len(wrong):
-        return []
-    return [
-        Finding.about_rows(
-            rule,
-            "error",
-            f"{header(column)}应为{what}{expected}",
-            wrong[SOURCE_ROW],
-            shown[wrong.index],
-            column=column,
+    wanted = batch.county_of_row if expected is None else expected
+    wrong = (values.notna() & (shown != wanted)).to_numpy(dtype=bool)
+    source_rows = batch.rows[SOURCE_ROW].to_numpy()
+    for position, at in batch.by_file(wrong):
+        yield (
+            position,
+            Finding.about_rows(
+                rule,
+                "error",
+                f"{header(column)}应为{what}{expected or batch.keys[position]}",
+                source_rows[at],
+                shown.to_numpy()[at],
+                column=column,
+            ),
         )
-    ]
 
 
-def missing_in_scope_findings(
-    frame: pd.DataFrame, county_code: str, registry: pd.DataFrame, on: date
-) -> list[Finding]:
-    """Warn about in-scope enterprises of the county that the file does not report."""
+def _missing_in_scope_findings(
+    batch: _Batch, registry: pd.DataFrame, on: date
+) -> Iterator[tuple[int, Finding]]:
+    """Warn about in-scope enterprises of a file's county that the file does not report."""
     scope = in_scope_on(registry, on)
-    expected = scope[scope["county_code"] == county_code]
-    absent = expected[~expected["enterprise_id"].isin(frame["enterprise_id"])]
-    if not len(absent):
-        return []
-    return [
-        Finding(
-            rule="in_scope_enterprise_missing",
-            severity="warning",
-            message=f"名录库中本县（市、区）有{len(absent)}家在库企业未在文件中填报",
-            column="enterprise_id",
-            values=tuple(
-                f"{i} {n}"
-                for i, n in zip(absent["enterprise_id"], absent["enterprise_name"], strict=True)
-            )[:20],
-            row_count=len(absent),
+    scope = scope[scope["county_code"].isin(batch.keys).to_numpy(dtype=bool)]
+    reported = set(zip(batch.county_of_row, batch.rows["enterprise_id"], strict=True))
+    pairs = zip(scope["county_code"], scope["enterprise_id"], strict=True)
+    absent = scope[[pair not in reported for pair in pairs]]
+    groups = absent.groupby("county_code", sort=False).indices
+    for position, county_code in enumerate(batch.keys):
+        if county_code not in groups:
+            continue
+        missing = absent.iloc[groups[county_code]]
+        yield (
+            position,
+            Finding(
+                rule="in_scope_enterprise_missing",
+                severity="warning",
+                message=f"名录库中本县（市、区）有{len(missing)}家在库企业未在文件中填报",
+                column="enterprise_id",
+                values=tuple(
+                    f"{i} {n}"
+                    for i, n in zip(
+                        missing["enterprise_id"].iloc[:QUOTED_EXAMPLES],
+                        missing["enterprise_name"].iloc[:QUOTED_EXAMPLES],
+                        strict=True,
+                    )
+                ),
+                row_count=len(missing),
+            ),
         )
-    ]
 
 
 def daily_context_findings(
@@ -354,51 +402,83 @@ def daily_context_findings(
     registry: pd.DataFrame,
     previous_rows: pd.DataFrame | None,
 ) -> list[Finding]:
-    """The daily rules GX cannot see: folder date, file county, registry, yesterday's values."""
-    findings = column_equals_findings(
-        frame,
-        "report_date",
-        folder_date.isoformat(),
-        "report_date_matches_folder",
-        "文件所在文件夹的日期",
-    )
-    findings += column_equals_findings(
-        frame,
-        "county_code",
-        county_code,
-        "county_code_matches_file_name",
-        "文件名开头的区县代码",
-    )
-    findings += identity_findings(frame, county_code, registry)
-    findings += missing_in_scope_findings(frame, county_code, registry, folder_date)
-    if previous_rows is not None and len(previous_rows):
-        findings += employee_jump_findings(frame, previous_rows)
-    return findings
+    """The daily rules GX cannot see, for one county's file."""
+    return daily_context_findings_on_each(
+        {county_code: frame},
+        folder_date=folder_date,
+        registry=registry,
+        previous_rows={} if previous_rows is None else {county_code: previous_rows},
+    )[county_code]
 
 
-def employee_jump_findings(frame: pd.DataFrame, previous_rows: pd.DataFrame) -> list[Finding]:
-    """Warn where employees_total moved by more than half (and 50 persons) since the last day."""
-    before = previous_rows.drop_duplicates("enterprise_id").set_index("enterprise_id")
-    previous = frame["enterprise_id"].map(before["employees_total"]).astype("Float64")
-    current = frame["employees_total"].astype("Float64")
+def daily_context_findings_on_each(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    folder_date: date,
+    registry: pd.DataFrame,
+    previous_rows: Mapping[str, pd.DataFrame],
+) -> dict[str, list[Finding]]:
+    """The daily rules GX cannot see (folder date, file county, registry, yesterday's values)
+    over several counties' files at once (keyed by county code, with each county's rows of
+    the day before where it has them): each file gets what judging it alone gives."""
+    if not frames:
+        return {}
+    batch = _Batch.of(frames)
+    return batch.findings(
+        _column_equals_findings(
+            batch,
+            "report_date",
+            folder_date.isoformat(),
+            "report_date_matches_folder",
+            "文件所在文件夹的日期",
+        ),
+        _column_equals_findings(
+            batch, "county_code", None, "county_code_matches_file_name", "文件名开头的区县代码"
+        ),
+        _identity_findings(batch, registry),
+        _missing_in_scope_findings(batch, registry, folder_date),
+        _employee_jump_findings(batch, previous_rows),
+    )
+
+
+def _employee_jump_findings(
+    batch: _Batch, previous_rows: Mapping[str, pd.DataFrame]
+) -> Iterator[tuple[int, Finding]]:
+    """Warn where employees_total moved by more than half (and 50 persons) since the last day:
+    an enterprise's row against its county's first row for it the day before."""
+    earlier = [p for p, key in enumerate(batch.keys) if len(previous_rows.get(key, ()))]
+    if not earlier:
+        return
+    before = pd.concat([previous_rows[batch.keys[p]] for p in earlier], ignore_index=True)
+    before_owner = np.repeat(earlier, [len(previous_rows[batch.keys[p]]) for p in earlier])
+    # An enterprise is one code per file pair: (file, identifier) as one integer key.
+    ids, _ = pd.factorize(
+        pd.concat([before["enterprise_id"], batch.rows["enterprise_id"]], ignore_index=True),
+        use_na_sentinel=False,
+    )
+    width = int(ids.max()) + 1
+    before_key = pd.Index(before_owner * width + ids[: len(before)])
+    first = ~before_key.duplicated()
+    at = before_key[first].get_indexer(batch.owner * width + ids[len(before) :])
+    previous = pd.Series(
+        before["employees_total"].astype("Float64").array[first].take(at, allow_fill=True)
+    )
+    current = batch.rows["employees_total"].astype("Float64")
     change = (current - previous).abs()
-    jumped = (change > JUMP_MIN_PERSONS) & (change > JUMP_RATIO * previous)
-    jumped = frame[jumped.fillna(False)]
-    if not len(jumped):
-        return []
-    return [
-        Finding.about_rows(
-            "employees_total_day_over_day_jump",
-            "warning",
-            "职工总数与上一日相比变化超过一半",
-            jumped[SOURCE_ROW],
-            [
-                f"{int(p)}→{int(c)}"
-                for p, c in zip(previous[jumped.index], current[jumped.index], strict=True)
-            ],
-            column="employees_total",
+    jumped = ((change > JUMP_MIN_PERSONS) & (change > JUMP_RATIO * previous)).fillna(False)
+    source_rows = batch.rows[SOURCE_ROW].to_numpy()
+    for position, rows in batch.by_file(jumped.to_numpy(dtype=bool)):
+        yield (
+            position,
+            Finding.about_rows(
+                "employees_total_day_over_day_jump",
+                "warning",
+                "职工总数与上一日相比变化超过一半",
+                source_rows[rows],
+                [f"{int(p)}→{int(c)}" for p, c in zip(previous[rows], current[rows], strict=True)],
+                column="employees_total",
+            ),
         )
-    ]
 
 
 def quarterly_context_findings(
@@ -409,30 +489,44 @@ def quarterly_context_findings(
     county_code: str,
     registry: pd.DataFrame,
 ) -> list[Finding]:
-    """The quarterly rules GX cannot see: folder quarter, file county, registry (enterprises
-    in scope at quarter end), and implausible year-on-year changes."""
-    findings = column_equals_findings(
-        frame,
-        "report_quarter",
-        folder_quarter,
-        "report_quarter_matches_folder",
-        "文件所在文件夹的季度",
+    """The quarterly rules GX cannot see, for one county's file."""
+    return quarterly_context_findings_on_each(
+        {county_code: frame},
+        folder_quarter=folder_quarter,
+        quarter_end=quarter_end,
+        registry=registry,
+    )[county_code]
+
+
+def quarterly_context_findings_on_each(
+    frames: Mapping[str, pd.DataFrame],
+    *,
+    folder_quarter: str,
+    quarter_end: date,
+    registry: pd.DataFrame,
+) -> dict[str, list[Finding]]:
+    """The quarterly rules GX cannot see (folder quarter, file county, registry: enterprises
+    in scope at quarter end, and implausible year-on-year changes) over several counties'
+    files at once, each getting what judging it alone gives."""
+    if not frames:
+        return {}
+    batch = _Batch.of(frames)
+    return batch.findings(
+        _column_equals_findings(
+            batch,
+            "report_quarter",
+            folder_quarter,
+            "report_quarter_matches_folder",
+            "文件所在文件夹的季度",
+        ),
+        _column_equals_findings(
+            batch, "county_code", None, "county_code_matches_file_name", "文件名开头的区县代码"
+        ),
+        _identity_findings(batch, registry),
+        _missing_in_scope_findings(batch, registry, quarter_end),
+        _year_on_year_outlier_findings(batch, "output_value", "output_value_prior"),
+        _year_on_year_outlier_findings(batch, "value_added", "value_added_prior"),
     )
-    findings += column_equals_findings(
-        frame,
-        "county_code",
-        county_code,
-        "county_code_matches_file_name",
-        "文件名开头的区县代码",
-    )
-    findings += identity_findings(frame, county_code, registry)
-    findings += missing_in_scope_findings(frame, county_code, registry, quarter_end)
-    for current, prior in (
-        ("output_value", "output_value_prior"),
-        ("value_added", "value_added_prior"),
-    ):
-        findings += year_on_year_outlier_findings(frame, current, prior)
-    return findings
 
 
 # A same-scope year-on-year change outside these bounds (and this large in 万元) is
@@ -442,27 +536,27 @@ YOY_HIGHEST_RATIO = 2.0
 YOY_MIN_CHANGE_WAN_YUAN = 100.0
 
 
-def year_on_year_outlier_findings(frame: pd.DataFrame, current: str, prior: str) -> list[Finding]:
+def _year_on_year_outlier_findings(
+    batch: _Batch, current: str, prior: str
+) -> Iterator[tuple[int, Finding]]:
     """Warn where an enterprise's value fell by half or more than doubled against its
     same-scope prior value (or has a value where the prior was 0)."""
-    now = frame[current].astype("Float64")
-    before = frame[prior].astype("Float64")
+    now = batch.rows[current].astype("Float64")
+    before = batch.rows[prior].astype("Float64")
     ratio = now / before.where(before != 0)
     large = (now - before).abs() >= YOY_MIN_CHANGE_WAN_YUAN
     implausible = (ratio < YOY_LOWEST_RATIO) | (ratio > YOY_HIGHEST_RATIO) | (before == 0)
-    flagged = frame[(large & implausible).fillna(False)]
-    if not len(flagged):
-        return []
-    return [
-        Finding.about_rows(
-            f"{current}_year_on_year_outlier",
-            "warning",
-            f"{header(current)}与上年同期相比下降一半以上、增长一倍以上或上年同期为0",
-            flagged[SOURCE_ROW],
-            [
-                f"{_plain(b)}→{_plain(n)}"
-                for b, n in zip(before[flagged.index], now[flagged.index], strict=True)
-            ],
-            column=current,
+    flagged = (large & implausible).fillna(False).to_numpy(dtype=bool)
+    source_rows = batch.rows[SOURCE_ROW].to_numpy()
+    for position, rows in batch.by_file(flagged):
+        yield (
+            position,
+            Finding.about_rows(
+                f"{current}_year_on_year_outlier",
+                "warning",
+                f"{header(current)}与上年同期相比下降一半以上、增长一倍以上或上年同期为0",
+                source_rows[rows],
+                [f"{_plain(b)}→{_plain(n)}" for b, n in zip(before[rows], now[rows], strict=True)],
+                column=current,
+            ),
         )
-    ]

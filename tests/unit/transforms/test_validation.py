@@ -14,9 +14,10 @@ from stdnum.cn import uscc
 
 from transforms.check.validation import (
     USCC_ALPHABET,
-    RegistryLookup,
     apply_explanations,
     daily_context_findings,
+    daily_context_findings_on_each,
+    registry_seen_by,
     run_expectation_suite,
     run_expectation_suite_on_each,
     uscc_valid,
@@ -212,10 +213,52 @@ def test_frames_validated_together_are_each_told_their_own_rows():
     ]
 
 
+def test_files_judged_together_by_the_context_rules_are_each_told_what_alone_they_are():
+    # One county's rows must never answer for another's: C reported by the other county
+    # is still missing from this county's file, and A's rows of the day before are this
+    # county's, so the other county's A has nothing to have jumped from.
+    registry = read_registry(REGISTRY_CSV.encode()).frame
+    jumped_a = f"2020-03-17,{COUNTY},{A},甲厂,是,2020-03-10,300,80,25,5,0,口罩不足"
+    frames = {
+        COUNTY: read([jumped_a, GOOD_ROWS[1]]),
+        OTHER_COUNTY: read(
+            [
+                f"2020-03-17,{OTHER_COUNTY},{ELSEWHERE},丁厂,是,2020-03-10,20,10,50,0,0,",
+                f"2020-03-17,{OTHER_COUNTY},{C},丙厂,是,2020-03-17,300,150,50,0,2,",
+                jumped_a.replace(f",{COUNTY},", f",{OTHER_COUNTY},"),
+            ]
+        ),
+    }
+    previous = {COUNTY: read(GOOD_ROWS)}
+
+    together = daily_context_findings_on_each(
+        frames, folder_date=DAY, registry=registry, previous_rows=previous
+    )
+
+    alone = {
+        county: daily_context_findings(
+            frame,
+            folder_date=DAY,
+            county_code=county,
+            registry=registry_seen_by(registry, {county: frame}),
+            previous_rows=previous.get(county),
+        )
+        for county, frame in frames.items()
+    }
+    assert together == alone
+    assert [(f.rule, f.rows, f.values) for f in together[COUNTY]] == [
+        ("in_scope_enterprise_missing", (), (f"{C} 丙厂",)),
+        ("employees_total_day_over_day_jump", (2,), ("100→300",)),
+    ]
+    assert [(f.rule, f.rows) for f in together[OTHER_COUNTY]] == [
+        ("enterprise_registered_to_other_county", (3, 4)),
+    ]
+
+
 def test_the_registry_a_county_sees_gives_its_rules_what_the_whole_registry_gives():
     registry = read_registry(REGISTRY_CSV.encode()).frame
     frame = read([*GOOD_ROWS[:1], f"2020-03-17,{COUNTY},{ELSEWHERE},丁厂,否,,10,0,0,0,0,"])
-    seen = RegistryLookup(registry).seen_by(COUNTY, frame["enterprise_id"])
+    seen = registry_seen_by(registry, {COUNTY: frame})
     # its own three enterprises and the other county's one that its file names
     assert sorted(seen["enterprise_id"]) == sorted([A, B, C, ELSEWHERE])
     for rules_see in (registry, seen):
