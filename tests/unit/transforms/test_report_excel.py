@@ -24,6 +24,7 @@ from tests.unit.transforms.report_inputs import (
     quarterly_table,
 )
 from tests.unit.transforms.report_inputs import daily_table as daily_rows
+from transforms.publish import report_excel
 from transforms.publish.report_excel import daily_workbook, quarterly_workbook
 
 DAILY_HEADERS = [
@@ -184,8 +185,21 @@ def test_daily_workbook_is_the_same_bytes_for_the_same_data():
     assert created.date() == DAY
 
 
+def test_a_workbook_written_through_temporary_files_is_the_one_written_in_memory(monkeypatch):
+    def written() -> bytes:
+        return daily_workbook(
+            CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger(), COMPILER
+        )
+
+    in_memory = written()
+    monkeypatch.setattr(report_excel, "IN_MEMORY_CELLS", 0)  # as a country's workbook is
+    assert written() == in_memory
+
+
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Shanghai"])
 def test_every_part_of_a_workbook_carries_excels_time_whatever_the_machines_zone(zone, monkeypatch):
+    # The temporary files a country's workbook goes through get this machine's local time.
+    monkeypatch.setattr(report_excel, "IN_MEMORY_CELLS", 0)
     monkeypatch.setenv("TZ", zone)
     time.tzset()
     try:
