@@ -70,7 +70,6 @@ def _daily_deadline(city: CityConfig, period: str) -> datetime:
 log = logging.getLogger(__name__)
 
 DAG_ID = "city_daily_report"
-LEDGER_KEYS_PER_QUERY = 5_000
 
 DAILY = submissions.SubmissionKind(
     name="daily",
@@ -187,22 +186,19 @@ def _merged(report_date: str, rows, city: CityConfig) -> dict:
     }
 
 
-def _last_reported(connection, day: date, registry) -> dict[str, date]:
+def _last_reported(connection, day: date, keys: list[str]) -> dict[str, date]:
     """Each key enterprise's latest date with an accepted row, up to `day`, within the
     daily report's window (the table's key leads with the date, so the read stays bounded); the
     keys a batch at a time, as a country's key enterprises are more than one statement may
     bind."""
-    keys = list(
-        registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
-    )
     rows = daily_submission_rows.c
     first = day - timedelta(days=report_html.TREND_DAYS - 1)
     last = []
-    for start in range(0, len(keys), LEDGER_KEYS_PER_QUERY):
+    for start in range(0, len(keys), warehouse.VALUES_PER_QUERY):
         last += connection.execute(
             select(rows.enterprise_id, func.max(rows.report_date))
             .where(rows.report_date.between(first, day))
-            .where(rows.enterprise_id.in_(keys[start : start + LEDGER_KEYS_PER_QUERY]))
+            .where(rows.enterprise_id.in_(keys[start : start + warehouse.VALUES_PER_QUERY]))
             .group_by(rows.enterprise_id)
         ).all()
     return {enterprise: pd.Timestamp(on) for enterprise, on in last}
@@ -238,9 +234,14 @@ def record_key_enterprise_ledger(run: RunContext, report_date: str) -> None:
     with warehouse.locked(run.engine, submissions.rows_lock(DAILY.name, report_date)) as connection:
         if approval.approval_of(connection, DAILY.name, report_date):
             return
-        reported = warehouse.read_partition(connection, daily_submission_rows, partition)
+        keys = list(
+            registry.loc[registry["key_enterprise"].fillna(False).astype(bool), "enterprise_id"]
+        )
+        reported = warehouse.read_partition_among(
+            connection, daily_submission_rows, partition, "enterprise_id", keys
+        )
         ledger = key_enterprise_ledger(
-            day, registry, counties, reported, _last_reported(connection, day, registry)
+            day, registry, counties, reported, _last_reported(connection, day, keys)
         )
         warehouse.replace_partition(connection, key_enterprise_daily, partition, ledger)
 

@@ -17,7 +17,7 @@ import json
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from functools import cache
@@ -40,6 +40,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     insert,
     make_url,
     select,
@@ -61,6 +62,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "citystats_alembic_version"
 # rows converted to and from Python values at once when writing or reading a table
 ROWS_PER_BATCH = 20_000
+# Bound parameters of one `IN (...)`, well below what SQLite and Postgres allow a statement.
+VALUES_PER_QUERY = 5_000
 
 
 def _new_engine(url: str, **options) -> Engine:
@@ -247,6 +250,30 @@ def read_partition(
         with engine_or_connection.connect() as connection:
             return _frame_of(connection, query, table)
     return _frame_of(engine_or_connection, query, table)
+
+
+def read_partition_among(
+    connection: Connection,
+    table: Table,
+    partition: Mapping[str, object],
+    column: str,
+    values: Sequence[object],
+) -> pd.DataFrame:
+    """The partition's rows whose `column` is one of `values`, a batch of values a statement:
+    a country's key enterprises are more than one statement may bind."""
+    frames = [
+        _frame_of(
+            connection,
+            select(table)
+            .where(_where(table, partition))
+            .where(table.c[column].in_(values[first : first + VALUES_PER_QUERY])),
+            table,
+        )
+        for first in range(0, len(values), VALUES_PER_QUERY)
+    ]
+    if not frames:
+        return _frame_of(connection, select(table).where(false()), table)
+    return frames[0] if len(frames) == 1 else in_one_chunk(pd.concat(frames, ignore_index=True))
 
 
 def read_range(

@@ -298,11 +298,12 @@ def test_the_ledger_is_the_same_whatever_order_the_dates_merged_in(city):
     assert e1["last_reported_on"] == earlier and e1["days_since_reported"] == 1
 
 
-def test_the_ledger_reads_the_last_reports_a_batch_of_key_enterprises_at_a_time(city, monkeypatch):
+def test_the_ledger_reads_the_reports_a_batch_of_key_enterprises_at_a_time(city, monkeypatch):
     # E1 (东区) and W1 (西区) are the tiny city's key enterprises, both reported today
-    monkeypatch.setattr(daily_pipeline, "LEDGER_KEYS_PER_QUERY", 1)
+    monkeypatch.setattr(warehouse, "VALUES_PER_QUERY", 1)
     merge_day()
     folder = Path(daily_pipeline.publish_daily(RunContext.from_env(), DAY))
     ledger = pd.read_csv(folder / "key_enterprises.csv", dtype={"enterprise_id": str})
     assert sorted(ledger["enterprise_id"]) == sorted([E1, W1])
     assert ledger["days_since_reported"].tolist() == [0, 0]
+    assert ledger["employees_total"].notna().all()  # each one's row of the day
