@@ -50,6 +50,7 @@ from sqlalchemy.pool import NullPool
 
 from include.config import Settings
 from include.tables import ANALYST_TABLES, partition_versions
+from transforms.collector import cycle_collector_paused
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -214,7 +215,8 @@ def replace_partition(
     connection.execute(delete(table).where(_where(table, partition)))
     for start in range(0, len(frame), ROWS_PER_BATCH):
         batch = frame.iloc[start : start + ROWS_PER_BATCH]
-        connection.execute(insert(table), frame_to_records(batch, table))
+        with cycle_collector_paused():
+            connection.execute(insert(table), frame_to_records(batch, table))
     if table in ANALYST_TABLES:
         versioned = {"table_name": table.name, "partition_key": partition_key(partition)}
         connection.execute(delete(partition_versions).where(_where(partition_versions, versioned)))
@@ -294,13 +296,14 @@ def read_range(
 def _frame_of(connection: Connection, query, table: Table) -> pd.DataFrame:
     """The query's rows typed a batch at a time, so that only one batch exists as Python
     values (on Postgres a server-side cursor, so the client holds a batch too)."""
-    result = connection.execute(query.execution_options(yield_per=ROWS_PER_BATCH))
-    names = list(result.keys())
-    # Plain tuples: building a frame from row mappings took twice as long.
-    batches = [
-        _typed(pd.DataFrame.from_records([tuple(row) for row in rows], columns=names), table)
-        for rows in result.partitions()
-    ]
+    with cycle_collector_paused():
+        result = connection.execute(query.execution_options(yield_per=ROWS_PER_BATCH))
+        names = list(result.keys())
+        # Plain tuples: building a frame from row mappings took twice as long.
+        batches = [
+            _typed(pd.DataFrame.from_records([tuple(row) for row in rows], columns=names), table)
+            for rows in result.partitions()
+        ]
     if not batches:
         return _typed(pd.DataFrame.from_records([], columns=names), table)
     return batches[0] if len(batches) == 1 else in_one_chunk(pd.concat(batches, ignore_index=True))

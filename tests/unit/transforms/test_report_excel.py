@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import io
 import time
 import zipfile
@@ -195,24 +194,6 @@ def test_a_workbook_written_through_temporary_files_is_the_one_written_in_memory
     in_memory = written()
     monkeypatch.setattr(report_excel, "IN_MEMORY_CELLS", 0)  # as a country's workbook is
     assert written() == in_memory
-
-
-def test_writing_a_workbook_leaves_the_cycle_collector_as_it_found_it():
-    # The collector is paused while the cells pile up, and only then.
-    def written() -> None:
-        daily_workbook(
-            CITY_NAME, DAY, daily_rows(), outcomes(), difficulties(), BRIEFING, ledger(), COMPILER
-        )
-
-    assert gc.isenabled()
-    written()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        written()
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
 
 
 @pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Shanghai"])
