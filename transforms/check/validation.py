@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.findings import QUOTED_EXAMPLES, Finding
+from transforms.frames import is_in
 from transforms.merge.daily import in_scope_on
 from transforms.schema import DAILY_COLUMNS, EXPLANATION, QUARTERLY_COLUMNS, SOURCE_ROW
 
@@ -219,8 +220,8 @@ def registry_seen_by(registry: pd.DataFrame, frames: Mapping[str, pd.DataFrame])
     time that follows its rows, not the registry's: a national registry is indexed again for
     each chunk of counties, not for each of 2,900 counties."""
     named = pd.concat([frame["enterprise_id"] for frame in frames.values()]).dropna().unique()
-    seen = registry["county_code"].isin(list(frames)) | registry["enterprise_id"].isin(named)
-    return registry.loc[seen.to_numpy(dtype=bool)]
+    seen = is_in(registry["county_code"], list(frames)) | is_in(registry["enterprise_id"], named)
+    return registry.loc[seen]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from datetime import date
 
 import pandas as pd
 
+from transforms.frames import is_in
+
 ACCEPTED, REJECTED, MISSING, PARTIAL = "accepted", "rejected", "missing", "partial"
 
 COUNTY_DAILY_COLUMNS = [
@@ -88,7 +90,7 @@ def merge_county_daily(
     in_scope = in_scope[in_scope["county_code"].isin(county_codes)]
     key_ids = set(in_scope.loc[in_scope["key_enterprise"].fillna(False), "enterprise_id"])
     rows = accepted_rows.assign(
-        is_key=accepted_rows["enterprise_id"].isin(key_ids),
+        is_key=is_in(accepted_rows["enterprise_id"], key_ids),
         resumed_flag=accepted_rows["resumed"].fillna(False).astype(bool),
     )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from transforms.frames import is_in
 from transforms.merge.daily import in_scope_on
 
 DIVISIONS = Path(__file__).with_name("industries.toml")
@@ -30,9 +31,9 @@ def resumption_by_industry(
     `resumption_rate` (a fraction), by division code. `rows`: the date's accepted rows."""
     scope = in_scope_on(registry, report_date)
     scope = scope[scope["county_code"].isin(list(counted))]
-    resumed = set(rows.loc[rows["resumed"].fillna(False).astype(bool), "enterprise_id"])
+    resumed = rows.loc[rows["resumed"].fillna(False).astype(bool), "enterprise_id"]
     table = (
-        scope.assign(resumed=scope["enterprise_id"].isin(resumed))
+        scope.assign(resumed=is_in(scope["enterprise_id"], resumed))
         .groupby("industry_code")
         .agg(enterprises_in_scope=("enterprise_id", "size"), enterprises_resumed=("resumed", "sum"))
         .reset_index()
