@@ -195,7 +195,8 @@ def apply_explanations(findings: Sequence[Finding], frame: pd.DataFrame) -> list
     text (NBS review rules let a county explain a 核实性 check instead of changing the
     data). Only a warning whose rows are all quoted and all explained is explained: an
     error is never, and a warning about the file as a whole has no row to explain it in."""
-    if EXPLANATION.name not in frame.columns:
+    explainable = [f.severity == "warning" and f.rows for f in findings]
+    if EXPLANATION.name not in frame.columns or not any(explainable):
         return list(findings)
     written = frame[EXPLANATION.name]
     text = written.astype("str").where(written.notna(), "").str.strip()
@@ -367,9 +368,15 @@ def _missing_in_scope_findings(
     """Warn about in-scope enterprises of a file's county that the file does not report."""
     scope = in_scope_on(registry, on)
     scope = scope[scope["county_code"].isin(batch.keys).to_numpy(dtype=bool)]
-    reported = set(zip(batch.county_of_row, batch.rows["enterprise_id"], strict=True))
-    pairs = zip(scope["county_code"], scope["enterprise_id"], strict=True)
-    absent = scope[[pair not in reported for pair in pairs]]
+    # (file, enterprise) as one integer: the file's position and the identifier's code
+    ids, _ = pd.factorize(
+        pd.concat([scope["enterprise_id"], batch.rows["enterprise_id"]], ignore_index=True),
+        use_na_sentinel=False,
+    )
+    width = int(ids.max(initial=0)) + 1
+    in_scope = pd.Index(batch.keys).get_indexer(scope["county_code"]) * width + ids[: len(scope)]
+    reported = batch.owner * width + ids[len(scope) :]
+    absent = scope[~np.isin(in_scope, reported)]
     groups = absent.groupby("county_code", sort=False).indices
     for position, county_code in enumerate(batch.keys):
         if county_code not in groups:
