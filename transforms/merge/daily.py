@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from transforms.frames import is_in
@@ -98,7 +99,16 @@ def merge_county_daily(
     key_counts = (
         in_scope["key_enterprise"].fillna(False).astype(bool).groupby(in_scope["county_code"]).sum()
     )
-    rows_of = rows_by_county(rows)
+    accepted_codes = [code for code in county_codes if statuses.get(code) == ACCEPTED]
+    city_rows = rows[is_in(rows["county_code"], accepted_codes)]
+    county_of_row = pd.Index(accepted_codes).get_indexer(city_rows["county_code"])
+    figures = dict(
+        zip(
+            accepted_codes,
+            _reported_figures(city_rows, county_of_row, len(accepted_codes), report_date),
+            strict=True,
+        )
+    )
     records = []
     for code, name in counties:
         status = statuses.get(code, MISSING)
@@ -110,12 +120,13 @@ def merge_county_daily(
             "key_in_scope": int(key_counts.get(code, 0)),
         }
         if status == ACCEPTED:
-            record.update(_reported_figures(rows_of(code), report_date))
+            record.update(figures[code])
         records.append(record)
 
-    accepted_codes = [code for code in county_codes if statuses.get(code) == ACCEPTED]
     all_accepted = len(accepted_codes) == len(county_codes)
-    city_rows = rows[rows["county_code"].isin(accepted_codes)]
+    (city_figures,) = _reported_figures(
+        city_rows, np.zeros(len(city_rows), dtype=int), 1, report_date
+    )
     records.append(
         {
             "county_code": city[0],
@@ -123,7 +134,7 @@ def merge_county_daily(
             "status": ACCEPTED if all_accepted else PARTIAL,
             "enterprises_in_scope": len(in_scope),
             "key_in_scope": len(key_ids),
-            **_reported_figures(city_rows, report_date),
+            **city_figures,
         }
     )
 
@@ -132,28 +143,51 @@ def merge_county_daily(
     return _finish(table)
 
 
-def _reported_figures(rows: pd.DataFrame, report_date: date) -> dict:
-    resumed = rows[rows["resumed_flag"]]
-    weights = resumed["employees_total"].astype("Float64")
-    weight_sum = weights.sum()
-    return {
-        "enterprises_reported": rows["enterprise_id"].nunique(),
-        "enterprises_resumed": len(resumed),
-        "resumed_today": int((rows["resumed_on"] == pd.Timestamp(report_date)).sum()),
-        "key_resumed": int(resumed["is_key"].sum()),
-        "employees_total": int(rows["employees_total"].sum()),
-        "employees_on_site": int(rows["employees_on_site"].sum()),
-        "capacity_pct": (
-            float((resumed["capacity_pct"].astype("Float64") * weights).sum() / weight_sum)
-            if weight_sum > 0
-            else None
-        ),
-        "mask_shortage": int(rows["mask_shortage"].sum()),
-        "thermometer_shortage": int(rows["thermometer_shortage"].sum()),
-        "difficulties_reported": int(
-            rows["difficulties"].fillna("").astype(str).str.strip().ne("").sum()
-        ),
+def _reported_figures(
+    rows: pd.DataFrame, group_of_row: np.ndarray, groups: int, report_date: date
+) -> list[dict]:
+    """The figures `county_daily` takes from reported rows, for each of `groups` groups of
+    rows (`group_of_row`: 0 … groups − 1), all groups in one pass. A group's capacity is
+    summed over its own rows in their order, as the frame of those rows alone would sum it."""
+    resumed = rows["resumed_flag"].to_numpy(dtype=bool)
+
+    def count(selected) -> np.ndarray:
+        return np.bincount(group_of_row[np.asarray(selected, dtype=bool)], minlength=groups)
+
+    def total(column: str) -> np.ndarray:
+        sums = np.zeros(groups, dtype=np.int64)
+        np.add.at(sums, group_of_row, rows[column].fillna(0).to_numpy(dtype=np.int64))
+        return sums
+
+    ids, _ = pd.factorize(rows["enterprise_id"])  # a missing id is -1, and no enterprise
+    width = int(ids.max(initial=0)) + 1
+    enterprises = np.unique((group_of_row * width + ids)[ids >= 0])  # (group, id) pairs
+    reported = np.bincount(enterprises // width, minlength=groups)
+    texts = rows["difficulties"].fillna("").astype(str).str.strip()
+    figures = {
+        "enterprises_reported": reported,
+        "enterprises_resumed": count(resumed),
+        "resumed_today": count(rows["resumed_on"] == pd.Timestamp(report_date)),
+        "key_resumed": count(resumed & rows["is_key"].to_numpy(dtype=bool)),
+        "employees_total": total("employees_total"),
+        "employees_on_site": total("employees_on_site"),
+        "mask_shortage": total("mask_shortage"),
+        "thermometer_shortage": total("thermometer_shortage"),
+        "difficulties_reported": count(texts.ne("")),
     }
+    records = [{name: int(values[g]) for name, values in figures.items()} for g in range(groups)]
+    weights = rows["employees_total"].astype("Float64").array
+    capacity = rows["capacity_pct"].astype("Float64").array
+    resumed_rows = np.flatnonzero(resumed)
+    for group, at in pd.Series(resumed_rows).groupby(group_of_row[resumed_rows]).indices.items():
+        positions = resumed_rows[at]
+        weight_sum = weights[positions].sum()
+        if weight_sum > 0:
+            mean = (capacity[positions] * weights[positions]).sum() / weight_sum
+            records[group]["capacity_pct"] = float(mean)
+    for record in records:
+        record.setdefault("capacity_pct", None)
+    return records
 
 
 def _finish(table: pd.DataFrame) -> pd.DataFrame:
