@@ -76,14 +76,6 @@ def spreadsheet_text(text: object) -> object:
     return neutralise_formula(plain_text(text)) if isinstance(text, str) else text
 
 
-def spreadsheet_texts(texts: pd.Series) -> pd.Series:
-    """`spreadsheet_text` of each text of a text column, at once: a value at a time, a
-    province's 60,000 enterprises' difficulties took most of the CSVs' time."""
-    plain = plain_texts(texts)
-    formula = plain.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
-    return plain.where(~formula, "'" + plain)
-
-
 def table_csv(frame: pd.DataFrame) -> bytes:
     """A published table as UTF-8 CSV with a byte-order mark (Excel on Chinese Windows reads
     a CSV without one as GBK and garbles every name; pandas, DuckDB and R skip it): ISO
@@ -92,9 +84,7 @@ def table_csv(frame: pd.DataFrame) -> bytes:
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             out[column] = out[column].dt.strftime("%Y-%m-%d")
-        elif out[column].dtype == "str":
-            out[column] = spreadsheet_texts(out[column])
-        elif out[column].dtype == object:
+        elif out[column].dtype == "str" or out[column].dtype == object:
             out[column] = out[column].map(spreadsheet_text)
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
 

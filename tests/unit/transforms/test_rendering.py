@@ -6,7 +6,6 @@ import io
 import json
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
@@ -17,8 +16,6 @@ from transforms.findings import Finding
 from transforms.publish.rendering import (
     markdown_text,
     plain_text,
-    spreadsheet_text,
-    spreadsheet_texts,
     table_csv,
     validation_report_json,
     validation_report_markdown,
@@ -131,20 +128,3 @@ def test_a_published_csv_opens_in_chinese_excel_and_reads_the_same_in_pandas():
     back = pd.read_csv(io.BytesIO(content))
     assert list(back.columns) == ["county_name", "resumption_rate"]
     assert back.loc[0, "county_name"] == "浈江区"
-
-
-def test_a_text_column_made_inert_at_once_is_each_text_made_inert_alone():
-    pieces = ["=", "+", "-", "@", "\t", "\r", "\n", "\u202e", "\x07", "a", "口", " ", "'", "\u2028"]
-    rng = np.random.default_rng(2020)
-    texts = pd.Series(
-        [
-            None,
-            "",
-            "口罩不足",
-            *("".join(rng.choice(pieces, rng.integers(1, 6))) for _ in range(2000)),
-        ],
-        dtype="str",
-    )
-    at_once = spreadsheet_texts(texts)
-    assert at_once.isna().tolist() == texts.isna().tolist()
-    assert at_once.dropna().tolist() == [spreadsheet_text(t) for t in texts.dropna()]
