@@ -433,20 +433,32 @@ def daily_context_findings_on_each(
         return {}
     batch = _Batch.of(frames)
     return batch.findings(
-        _column_equals_findings(
+        *_folder_and_registry_findings(
             batch,
-            "report_date",
-            folder_date.isoformat(),
-            "report_date_matches_folder",
-            "文件所在文件夹的日期",
+            ("report_date", folder_date.isoformat(), "文件所在文件夹的日期"),
+            registry,
+            folder_date,
         ),
+        _employee_jump_findings(batch, previous_rows),
+    )
+
+
+def _folder_and_registry_findings(
+    batch: _Batch, period: tuple[str, str, str], registry: pd.DataFrame, in_scope_on_day: date
+) -> list[Iterable[tuple[int, Finding]]]:
+    """The rules both kinds of file share: the period column against the folder's period
+    (`period`: column, the folder's value, where it comes from in Chinese), the county code
+    against the file's, the identifiers against the registry, and the county's enterprises
+    in scope on `in_scope_on_day` that the file leaves out."""
+    column, expected, what = period
+    return [
+        _column_equals_findings(batch, column, expected, f"{column}_matches_folder", what),
         _column_equals_findings(
             batch, "county_code", None, "county_code_matches_file_name", "文件名开头的区县代码"
         ),
         _identity_findings(batch, registry),
-        _missing_in_scope_findings(batch, registry, folder_date),
-        _employee_jump_findings(batch, previous_rows),
-    )
+        _missing_in_scope_findings(batch, registry, in_scope_on_day),
+    ]
 
 
 def _employee_jump_findings(
@@ -520,18 +532,9 @@ def quarterly_context_findings_on_each(
         return {}
     batch = _Batch.of(frames)
     return batch.findings(
-        _column_equals_findings(
-            batch,
-            "report_quarter",
-            folder_quarter,
-            "report_quarter_matches_folder",
-            "文件所在文件夹的季度",
+        *_folder_and_registry_findings(
+            batch, ("report_quarter", folder_quarter, "文件所在文件夹的季度"), registry, quarter_end
         ),
-        _column_equals_findings(
-            batch, "county_code", None, "county_code_matches_file_name", "文件名开头的区县代码"
-        ),
-        _identity_findings(batch, registry),
-        _missing_in_scope_findings(batch, registry, quarter_end),
         _year_on_year_outlier_findings(batch, "output_value", "output_value_prior"),
         _year_on_year_outlier_findings(batch, "value_added", "value_added_prior"),
     )
