@@ -60,7 +60,10 @@ def key_enterprise_ledger(
         }
     )
     for column in [*ROW_VALUES, "difficulties"]:
-        ledger[column] = ledger["enterprise_id"].map(reported[column]).astype(rows[column].dtype)
+        # reindex, not map: mapping through an empty dated column (no key enterprise reported)
+        # makes floats, which do not cast back to dates
+        found = reported[column].reindex(ledger["enterprise_id"])
+        ledger[column] = found.astype(rows[column].dtype).array
     last = (
         ledger["enterprise_id"]
         .map({k: pd.Timestamp(v) for k, v in last_reported.items()})
