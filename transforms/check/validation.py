@@ -256,6 +256,20 @@ class _Batch:
         for group in np.split(hits, starts):
             yield int(self.owner[group[0]]), group
 
+    def file_enterprise_keys(
+        self, other_file: np.ndarray, other_ids: pd.Series
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(file, enterprise) pairs as integers, for other rows (`other_file`: each one's file
+        position; `other_ids`: its identifiers) and for the batch's rows, comparable with
+        each other; a missing identifier matches a missing one, as `Series.map` matches it."""
+        ids, _ = pd.factorize(
+            pd.concat([other_ids, self.rows["enterprise_id"]], ignore_index=True),
+            use_na_sentinel=False,
+        )
+        width = int(ids.max(initial=0)) + 1
+        others = len(other_ids)
+        return other_file * width + ids[:others], self.owner * width + ids[others:]
+
     def findings(self, *rules: Iterable[tuple[int, Finding]]) -> dict[str, list[Finding]]:
         """Each file's findings, rule by rule in the order given."""
         found: dict[str, list[Finding]] = {key: [] for key in self.keys}
@@ -368,14 +382,9 @@ def _missing_in_scope_findings(
     """Warn about in-scope enterprises of a file's county that the file does not report."""
     scope = in_scope_on(registry, on)
     scope = scope[scope["county_code"].isin(batch.keys).to_numpy(dtype=bool)]
-    # (file, enterprise) as one integer: the file's position and the identifier's code
-    ids, _ = pd.factorize(
-        pd.concat([scope["enterprise_id"], batch.rows["enterprise_id"]], ignore_index=True),
-        use_na_sentinel=False,
+    in_scope, reported = batch.file_enterprise_keys(
+        pd.Index(batch.keys).get_indexer(scope["county_code"]), scope["enterprise_id"]
     )
-    width = int(ids.max(initial=0)) + 1
-    in_scope = pd.Index(batch.keys).get_indexer(scope["county_code"]) * width + ids[: len(scope)]
-    reported = batch.owner * width + ids[len(scope) :]
     absent = scope[~np.isin(in_scope, reported)]
     groups = absent.groupby("county_code", sort=False).indices
     for position, county_code in enumerate(batch.keys):
@@ -471,15 +480,10 @@ def _employee_jump_findings(
         return
     before = pd.concat([previous_rows[batch.keys[p]] for p in earlier], ignore_index=True)
     before_owner = np.repeat(earlier, [len(previous_rows[batch.keys[p]]) for p in earlier])
-    # An enterprise is one code per file pair: (file, identifier) as one integer key.
-    ids, _ = pd.factorize(
-        pd.concat([before["enterprise_id"], batch.rows["enterprise_id"]], ignore_index=True),
-        use_na_sentinel=False,
-    )
-    width = int(ids.max()) + 1
-    before_key = pd.Index(before_owner * width + ids[: len(before)])
+    before_keys, row_keys = batch.file_enterprise_keys(before_owner, before["enterprise_id"])
+    before_key = pd.Index(before_keys)
     first = ~before_key.duplicated()
-    at = before_key[first].get_indexer(batch.owner * width + ids[len(before) :])
+    at = before_key[first].get_indexer(row_keys)
     previous = pd.Series(
         before["employees_total"].astype("Float64").array[first].take(at, allow_fill=True)
     )
