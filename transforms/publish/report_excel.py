@@ -19,7 +19,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -515,15 +515,17 @@ def _write_sheet(worksheet, sheet: OfficialSheet, formats: dict) -> None:
         SUBTITLE_ROW, 0, SUBTITLE_ROW, last_column, sheet.subtitle, formats["subtitle"]
     )
     _write_header(worksheet, sheet.columns, formats["header"])
+    writers = [_cell_writer(worksheet, spec.kind, formats) for spec in sheet.columns]
+    wrapping = [(c, spec.width) for c, spec in enumerate(sheet.columns) if spec.kind == COUNTY_TEXT]
     row = FIRST_DATA_ROW - 1  # the last data row written: with none, the header's
     for row, values in enumerate(sheet.rows, start=FIRST_DATA_ROW):
         bold = row - FIRST_DATA_ROW in sheet.total_rows
-        for column, (spec, value) in enumerate(zip(sheet.columns, values, strict=True)):
-            _write_cell(worksheet, row, column, spec.kind, value, formats, bold)
+        for column, (write, value) in enumerate(zip(writers, values, strict=True)):
+            write(row, column, value, bold)
         wrapped_lines = [
-            _lines_needed(str(value), spec.width)
-            for spec, value in zip(sheet.columns, values, strict=True)
-            if spec.kind == COUNTY_TEXT and not _is_null(value)
+            _lines_needed(str(values[column]), width)
+            for column, width in wrapping
+            if not _is_null(values[column])
         ]
         # Excel does not grow a row for wrapped text that is written, only for typed text.
         if max(wrapped_lines, default=1) > 1:
@@ -574,18 +576,38 @@ def _write_header(worksheet, columns: Sequence[SheetColumn], header_format) -> N
     worksheet.set_row(HEADER_ROW, 30)
 
 
-def _write_cell(worksheet, row: int, column: int, kind: str, value, formats, bold: bool) -> None:
-    if _is_null(value) and kind == INDEX:
-        worksheet.write_blank(row, column, None, formats[INDEX, bold])
-    elif _is_null(value):
-        worksheet.write_string(row, column, EMPTY_CELL, formats["empty", bold])
-    elif kind in NUMBER_FORMATS or kind == INDEX:
-        worksheet.write_number(row, column, float(value), formats[kind, bold])
-    else:
+def _cell_writer(worksheet, kind: str, formats: dict) -> Callable[[int, int, object, bool], None]:
+    """How a column of `kind` writes a value to (row, column), bold or not: chosen once per
+    column, as a sheet's hundreds of thousands of cells are written one call each."""
+    empty = (formats["empty", False], formats["empty", True])
+    write_string, write_number = worksheet.write_string, worksheet.write_number
+    if kind in NUMBER_FORMATS or kind == INDEX:
+        shown = (formats[kind, False], formats[kind, True])
+        # A missing index (the city's total row) is blank; a missing figure shows the dash.
+        blank = worksheet.write_blank if kind == INDEX else None
+
+        def write_figure(row: int, column: int, value, bold: bool) -> None:
+            if not _is_null(value):
+                write_number(row, column, float(value), shown[bold])
+            elif blank is not None:
+                blank(row, column, None, shown[bold])
+            else:
+                write_string(row, column, EMPTY_CELL, empty[bold])
+
+        return write_figure
+    shown = (formats[kind, False], formats[kind, True])
+    quoted = (formats[COUNTY_TEXT, False], formats[COUNTY_TEXT, True])
+
+    def write_text(row: int, column: int, value, bold: bool) -> None:
+        if _is_null(value):
+            write_string(row, column, EMPTY_CELL, empty[bold])
+            return
         # Always a string cell; county text that could run as a formula gets the quote prefix.
         text = plain_text(str(value))
-        kind = COUNTY_TEXT if text.startswith(FORMULA_PREFIXES) else kind
-        worksheet.write_string(row, column, text, formats[kind, bold])
+        cell_format = quoted[bold] if text.startswith(FORMULA_PREFIXES) else shown[bold]
+        write_string(row, column, text, cell_format)
+
+    return write_text
 
 
 def _records(frame: pd.DataFrame) -> Iterator[dict]:
