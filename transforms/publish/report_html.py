@@ -213,6 +213,13 @@ def render_page(template: str, **context) -> bytes:
     return _ENVIRONMENT.get_template(template).render(**context).encode("utf-8")
 
 
+def compile_templates() -> None:
+    """Compile every page template now: a worker does this before it forks its pool, so that
+    no publish task compiles them again (about 0.1 s of each one's CPU)."""
+    for name in _ENVIRONMENT.list_templates():
+        _ENVIRONMENT.get_template(name)
+
+
 def daily_report_html(
     city_name: str,
     report_date: date,

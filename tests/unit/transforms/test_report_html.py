@@ -318,3 +318,14 @@ def test_a_page_lists_the_first_enterprises_of_a_long_table_and_says_where_the_r
     assert "在库重点企业 2 家" in ledger_table
     assert ledger_table.count("<tr class=") == 1
     assert "本页列出前 1 家；全部 2 家" in ledger_table
+
+
+def test_templates_compiled_ahead_are_not_compiled_again(monkeypatch):
+    report_html.compile_templates()  # as a worker does before it forks
+
+    def compiled_again(*_, **__):
+        raise AssertionError("a template was compiled again")
+
+    monkeypatch.setattr(report_html._ENVIRONMENT, "compile", compiled_again)
+    for name in report_html._ENVIRONMENT.list_templates():
+        report_html._ENVIRONMENT.get_template(name)
