@@ -579,10 +579,10 @@ def _write_header(worksheet, columns: Sequence[SheetColumn], header_format) -> N
 def _cell_writer(worksheet, kind: str, formats: dict) -> Callable[[int, int, object, bool], None]:
     """How a column of `kind` writes a value to (row, column), bold or not: chosen once per
     column, as a sheet's hundreds of thousands of cells are written one call each."""
+    shown = (formats[kind, False], formats[kind, True])
     empty = (formats["empty", False], formats["empty", True])
     write_string, write_number = worksheet.write_string, worksheet.write_number
     if kind in NUMBER_FORMATS or kind == INDEX:
-        shown = (formats[kind, False], formats[kind, True])
         # A missing index (the city's total row) is blank; a missing figure shows the dash.
         blank = worksheet.write_blank if kind == INDEX else None
 
@@ -595,7 +595,6 @@ def _cell_writer(worksheet, kind: str, formats: dict) -> Callable[[int, int, obj
                 write_string(row, column, EMPTY_CELL, empty[bold])
 
         return write_figure
-    shown = (formats[kind, False], formats[kind, True])
     quoted = (formats[COUNTY_TEXT, False], formats[COUNTY_TEXT, True])
 
     def write_text(row: int, column: int, value, bold: bool) -> None:
