@@ -84,21 +84,21 @@ PARALLEL_DATES = 3
     doc_md=__doc__,
 )
 def city_daily_report():
-    @task
-    def data_date(logical_date=None, params=None) -> str:
-        from include import daily_pipeline
-        from include.context import RunContext
-
-        return daily_pipeline.report_date_of_run(RunContext.from_env(), logical_date, params)
-
+    # Each task works out the data date from its own run (`report_date_of_run`: the
+    # report_date param, else the logical date) rather than taking it from a task of its own:
+    # a task costs the scheduler, the API server and a worker about half a second of CPU,
+    # which in a backfill is a date's share of the machine.
+    #
     # Done with the chunks of county files to check: listing them is a fraction of a
     # second, not worth a task of its own (each costs the scheduler and a worker about that).
     @task.sensor(poke_interval=300, timeout=6 * 3600, mode="reschedule")
-    def wait_for_county_files(report_date: str):
+    def wait_for_county_files(logical_date=None, params=None):
         from include import daily_pipeline
         from include.context import RunContext
 
-        return daily_pipeline.landed_submissions(RunContext.from_env(), report_date)
+        run = RunContext.from_env()
+        report_date = daily_pipeline.report_date_of_run(run, logical_date, params)
+        return daily_pipeline.landed_submissions(run, report_date)
 
     @task(map_index_template=COUNTY_RANGE)
     def check_counties(counties: list[dict]) -> list[dict]:
@@ -108,22 +108,26 @@ def city_daily_report():
         return daily_pipeline.check_daily_counties(RunContext.from_env(), counties)
 
     @task
-    def alert_missing_counties(report_date: str, dag_run=None, params=None) -> list[str]:
-        from include import alerts
+    def alert_missing_counties(logical_date=None, dag_run=None, params=None) -> list[str]:
+        from include import alerts, daily_pipeline
         from include.context import RunContext
 
+        run = RunContext.from_env()
+        report_date = daily_pipeline.report_date_of_run(run, logical_date, params)
         return alerts.alert_missing_counties(
-            RunContext.from_env(), report_date, dag_run.run_type, params["alert_missing"]
+            run, report_date, dag_run.run_type, params["alert_missing"]
         )
 
     @task(multiple_outputs=False)
-    def merge_county_daily(report_date: str, outcomes: list[list[dict]]) -> dict:
+    def merge_county_daily(outcomes: list[list[dict]], logical_date=None, params=None) -> dict:
         from include import daily_pipeline
         from include.context import RunContext
 
+        run = RunContext.from_env()
+        report_date = daily_pipeline.report_date_of_run(run, logical_date, params)
         # One slice is one request; iterating asks index by index until the server answers
         # "not found", which the Task SDK logs as an error in every run's log.
-        return daily_pipeline.stage_and_merge_daily(RunContext.from_env(), report_date, outcomes[:])
+        return daily_pipeline.stage_and_merge_daily(run, report_date, outcomes[:])
 
     # A date's report charts the series up to it, so a date publishes only once the date
     # before it has: a backfill with dates side by side then publishes exactly what the
@@ -131,22 +135,22 @@ def city_daily_report():
     # run (no logical date) comes after the dates it charts. If a date's publish fails, the
     # later dates wait until it is rerun.
     @task(outlets=[DAILY_PUBLICATION], depends_on_past=True)
-    def publish_daily_report(report_date: str) -> str:
+    def publish_daily_report(logical_date=None, params=None) -> str:
         from include import daily_pipeline
         from include.context import RunContext
 
-        return daily_pipeline.publish_daily(RunContext.from_env(), report_date)
+        run = RunContext.from_env()
+        report_date = daily_pipeline.report_date_of_run(run, logical_date, params)
+        return daily_pipeline.publish_daily(run, report_date)
 
     @task
-    def find_resubmitted_dates(report_date: str, params=None) -> list[dict]:
+    def find_resubmitted_dates(logical_date=None, params=None) -> list[dict]:
         from include import daily_pipeline
         from include.context import RunContext
 
-        return (
-            daily_pipeline.republish_requests(RunContext.from_env(), report_date)
-            if params["look_back"]
-            else []
-        )
+        run = RunContext.from_env()
+        report_date = daily_pipeline.report_date_of_run(run, logical_date, params)
+        return daily_pipeline.republish_requests(run, report_date) if params["look_back"] else []
 
     @task(map_index_template="{{ task.op_kwargs['request']['conf']['report_date'] }}")
     def republish_resubmitted_date(request: dict):
@@ -154,14 +158,13 @@ def city_daily_report():
 
         daily_pipeline.trigger_republish(request)
 
-    report_date = data_date()
-    found = wait_for_county_files(report_date)
+    found = wait_for_county_files()
     outcomes = check_counties.expand(counties=found)
-    merged = merge_county_daily(report_date, outcomes)
-    published = publish_daily_report(report_date)
-    resubmitted = find_resubmitted_dates(report_date)
+    merged = merge_county_daily(outcomes)
+    published = publish_daily_report()
+    resubmitted = find_resubmitted_dates()
     merged >> published >> resubmitted
-    merged >> alert_missing_counties(report_date)
+    merged >> alert_missing_counties()
     republish_resubmitted_date.expand(request=resubmitted)
 
 

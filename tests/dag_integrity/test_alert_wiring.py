@@ -25,4 +25,4 @@ def test_every_task_has_the_failure_notifier(dagbag, dag_id):
 
 def test_missing_counties_are_checked_after_staging(dagbag):
     task = dagbag.dags["city_daily_report"].get_task("alert_missing_counties")
-    assert task.upstream_task_ids == {"data_date", "merge_county_daily"}
+    assert task.upstream_task_ids == {"merge_county_daily"}

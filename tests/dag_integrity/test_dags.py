@@ -55,7 +55,6 @@ def _multiple_outputs(task) -> bool:
 def test_daily_tasks_are_wired_in_order(dagbag):
     dag = dagbag.dags["city_daily_report"]
     chain = [
-        "data_date",
         "wait_for_county_files",  # done with the date's files, in chunks
         "check_counties",
         "merge_county_daily",  # stages, then merges
