@@ -154,7 +154,7 @@ def load_city_config(path: str | Path | None = None) -> CityConfig:
         return CityConfig.model_validate(tomllib.load(handle))
 
 
-DEFAULT_CHECK_CHUNK_COUNTIES = 50
+DEFAULT_CHECK_CHUNK_COUNTIES = 100
 
 
 class Settings(BaseModel):
@@ -170,8 +170,9 @@ class Settings(BaseModel):
     # What a county's file, and the city's registry, may hold before they are refused unread.
     submission_limits: ReadLimits = SUBMISSION_LIMITS
     registry_limits: ReadLimits = REGISTRY_LIMITS
-    # Counties per check task. A check validates its counties' rows in one GX run (about
-    # half a second whatever the rows), so a city is one task and a country tens of them.
+    # The most counties per check task. A check validates its counties' rows in one GX run
+    # (about half a second whatever the rows), so a city is one task and a country tens of
+    # them: a national date's 2,900 counties took 45-49 s to check in 58 chunks, 33 s in 29.
     check_chunk_counties: int = DEFAULT_CHECK_CHUNK_COUNTIES
 
     @property

@@ -8,6 +8,7 @@ files under the state folder, and everything published comes from the warehouse.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -70,8 +71,9 @@ class SubmissionKind:
 
 def discover(run: RunContext, kind: SubmissionKind, period: str) -> list[list[dict]]:
     """The period's landing entries, grouped by county (one work item per configured county),
-    in chunks of `check_chunk_counties` counties: one check task per chunk. `files` are safe
-    to read; `refused` are entries never opened (see `storage.scan_landing`)."""
+    in chunks of at most `check_chunk_counties` counties (`even_chunks`): one check task per
+    chunk. `files` are safe to read; `refused` are entries never opened (see
+    `storage.scan_landing`)."""
     city, settings = run.city, run.settings
     landed = storage.scan_landing(settings.landing, kind.name, period)
     items = [
@@ -84,8 +86,18 @@ def discover(run: RunContext, kind: SubmissionKind, period: str) -> list[list[di
         }
         for county in city.counties
     ]
-    size = settings.check_chunk_counties
-    return [items[first : first + size] for first in range(0, len(items), size)]
+    return even_chunks(items, settings.check_chunk_counties)
+
+
+def even_chunks(items: list, most: int) -> list[list]:
+    """`items` in order, in as few chunks of at most `most` as there can be, their sizes one
+    apart at most: 120 counties at 100 are two checks of 60 that two workers finish together,
+    not one of 100 beside one of 20."""
+    count = -(-len(items) // most)
+    if not count:
+        return []
+    bounds = [-(-len(items) * n // count) for n in range(count + 1)]
+    return [items[first:last] for first, last in itertools.pairwise(bounds)]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,13 @@ from include import daily_pipeline
 from include.config import Settings, load_city_config
 from include.context import RunContext
 from include.daily_pipeline import DAILY
-from include.submissions import _finding_of, _finding_rows, check_counties, discover
+from include.submissions import (
+    _finding_of,
+    _finding_rows,
+    check_counties,
+    discover,
+    even_chunks,
+)
 from tests.e2e.tiny_city import CITY_TOML, E1, EAST, N1, NORTH, TZ, W1, WEST, Landing
 from transforms.check.outcomes import CountyOutcome
 from transforms.findings import Finding
@@ -139,6 +145,16 @@ def test_counties_are_checked_in_chunks_of_the_configured_size(landing, run):
         [EAST, WEST],
         [NORTH],
     ]
+
+
+@pytest.mark.parametrize(
+    ("counties", "most", "sizes"),
+    [(120, 100, [60, 60]), (2900, 100, [100] * 29), (101, 100, [51, 50]), (7, 3, [3, 2, 2])],
+)
+def test_chunks_are_as_few_as_the_size_allows_and_evened_out(counties, most, sizes):
+    chunks = even_chunks(list(range(counties)), most)
+    assert [len(chunk) for chunk in chunks] == sizes
+    assert [item for chunk in chunks for item in chunk] == list(range(counties))
 
 
 def test_one_chunk_tells_each_county_its_own_outcome_and_rows(landing, run):
