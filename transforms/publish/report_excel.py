@@ -297,8 +297,13 @@ def daily_workbook(
     )
     # The briefing is the first sheet; the workbook still opens on the official 日报表.
     sheets = [briefing_sheet, report, difficulty_sheet, ledger_sheet]
-    cells = len(difficulties) * len(DIFFICULTY_COLUMNS) + len(ledger) * len(LEDGER_SHEET_COLUMNS)
+    cells = daily_workbook_cells(difficulties, ledger)
     return _workbook(title, report_date, sheets, opens_on=1, cells=cells)
+
+
+def daily_workbook_cells(difficulties: pd.DataFrame, ledger: pd.DataFrame) -> int:
+    """About how many cells `daily_workbook` writes: its two sheets of enterprises."""
+    return len(difficulties) * len(DIFFICULTY_COLUMNS) + len(ledger) * len(LEDGER_SHEET_COLUMNS)
 
 
 def quarterly_workbook(

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -109,6 +110,27 @@ def test_a_publish_cut_off_mid_way_leaves_the_previous_revision_whole(city, monk
     table = pd.read_csv(folder / "county_daily.csv", dtype={"county_code": str})
     assert table.set_index("county_code").loc[WEST, "employees_on_site"] == 120
     assert b"\xe7\xac\xac2\xe7\x89\x88" in (published / "index.html").read_bytes()  # 第2版
+
+
+def test_a_workbook_written_by_a_forked_copy_publishes_the_same_bytes(city, monkeypatch):
+    tmp_path, _ = city
+    folder = tmp_path / "published" / "daily" / DAY
+    merge_day()
+    daily_pipeline.publish_daily(RunContext.from_env(), DAY)
+    written_here = folder_content(folder)
+    forks = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        forks.append(os.getpid())
+        return real_fork()
+
+    monkeypatch.setattr(publication, "WORKBOOK_BESIDE_CELLS", 0)
+    monkeypatch.setattr(os, "fork", fork)
+    shutil.rmtree(tmp_path / "published")
+    daily_pipeline.publish_daily(RunContext.from_env(), DAY)
+    assert forks == [os.getpid()]
+    assert folder_content(folder) == written_here
 
 
 def fill_the_disk_after(written: int, monkeypatch, under: str) -> list[str]:
