@@ -13,7 +13,7 @@ pointing at the temporary folders and a fresh SQLite warehouse migrated by
 loaded) and the migration are not timed; everything a step does once called is.
 
 The check runs as the DAG's check tasks do, one chunk of CITYSTATS_CHECK_CHUNK_COUNTIES
-counties at a time (a national date is 58 chunks of 50). Issue 10 estimated a national date
+counties at a time (a national date is 29 chunks of 100). Issue 10 estimated a national date
 at about 31 hours when each county was checked alone (38.6 s a county). When a scale has
 `sample_chunks` and the sample's mean check time says that checking the remaining chunks
 would take more than BENCH_FULL_CHECK_SECONDS (default 600), only the sample is timed and the
@@ -25,6 +25,10 @@ The scales in BENCH_DAG_TEST_SCALES (default: province) then run the date once m
 Airflow, as `make backfill` does (`include.operator_cli backfill`: dag.test, one process, the
 task code importing what it needs), on a warehouse of their own, against issue 10's 20 s for
 a province date.
+
+The pipeline's peak memory is its process's peak RSS or, while publish's forked copy writes a
+big workbook (`include/publish/beside.py`), the largest sum of the two processes' PSS
+sampled every 0.25 s (their RSS would count the pages they share twice), whichever is higher.
 
 For the largest scale run, the slowest step is run again under cProfile (the check step on
 one chunk) and its top functions by cumulative time are printed. Last, each DAG file's parse
@@ -45,6 +49,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -74,6 +79,43 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+class _PeakWithCopies:
+    """The largest sum of this process's and its children's PSS, sampled by a thread."""
+
+    def __init__(self):
+        self.peak_mb = 0.0
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> _PeakWithCopies:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stopped.wait(0.25):
+            pids = [os.getpid(), *_children(os.getpid())]
+            self.peak_mb = max(self.peak_mb, sum(_pss_kb(pid) for pid in pids) / 1024)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for thread in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (thread / "children").read_text().split()]
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # the copy ended between listing and reading
+        return 0
+    return next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+
+
 # --- the measured processes -------------------------------------------------------------------
 
 
@@ -101,44 +143,44 @@ def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, prof
     report_date = _report_date(root)
     seconds: dict[str, float] = {}
 
-    started = time.perf_counter()
-    chunks = daily_pipeline.discover_daily_submissions(run, report_date)
-    seconds["discover"] = time.perf_counter() - started
-
-    order = _sample_order(len(chunks), sample)
-    outcomes: dict[int, list[dict]] = {}
-    check_seconds = 0.0
-    for done, index in enumerate(order, start=1):
+    with _PeakWithCopies() as with_copies:
         started = time.perf_counter()
-        outcomes[index] = daily_pipeline.check_daily_counties(run, chunks[index])
-        check_seconds += time.perf_counter() - started
-        remaining = len(chunks) - done
-        too_slow = check_seconds / done * remaining > full_check_seconds
-        if sample is not None and done == sample and too_slow:
-            break
-    counties = sum(len(chunk) for chunk in chunks)
-    checked = sum(len(outcomes[index]) for index in outcomes)
-    per_county = check_seconds / checked
-    estimate = checked < counties
-    seconds["check"] = per_county * counties if estimate else check_seconds
-    _require_accepted([o for chunk in outcomes.values() for o in chunk])
-    if estimate:
-        template = next(iter(outcomes.values()))[0]
-        for index in range(len(chunks)):
-            if index not in outcomes:
-                outcomes[index] = [_staged_unchecked(item, template) for item in chunks[index]]
-    ordered = [outcomes[index] for index in range(len(chunks))]
+        chunks = daily_pipeline.discover_daily_submissions(run, report_date)
+        seconds["discover"] = time.perf_counter() - started
+        order = _sample_order(len(chunks), sample)
+        outcomes: dict[int, list[dict]] = {}
+        check_seconds = 0.0
+        for done, index in enumerate(order, start=1):
+            started = time.perf_counter()
+            outcomes[index] = daily_pipeline.check_daily_counties(run, chunks[index])
+            check_seconds += time.perf_counter() - started
+            remaining = len(chunks) - done
+            too_slow = check_seconds / done * remaining > full_check_seconds
+            if sample is not None and done == sample and too_slow:
+                break
+        counties = sum(len(chunk) for chunk in chunks)
+        checked = sum(len(outcomes[index]) for index in outcomes)
+        per_county = check_seconds / checked
+        estimate = checked < counties
+        seconds["check"] = per_county * counties if estimate else check_seconds
+        _require_accepted([o for chunk in outcomes.values() for o in chunk])
+        if estimate:
+            template = next(iter(outcomes.values()))[0]
+            for index in range(len(chunks)):
+                if index not in outcomes:
+                    outcomes[index] = [_staged_unchecked(item, template) for item in chunks[index]]
+        ordered = [outcomes[index] for index in range(len(chunks))]
 
-    started = time.perf_counter()
-    daily_pipeline.stage_daily_submissions(run, report_date, ordered)
-    seconds["stage"] = time.perf_counter() - started
-    started = time.perf_counter()
-    daily_pipeline.merge_daily(run, report_date)
-    seconds["merge"] = time.perf_counter() - started
-    started = time.perf_counter()
-    daily_pipeline.publish_daily(run, report_date)
-    seconds["publish"] = time.perf_counter() - started
-    peak = _peak_rss_mb()
+        started = time.perf_counter()
+        daily_pipeline.stage_daily_submissions(run, report_date, ordered)
+        seconds["stage"] = time.perf_counter() - started
+        started = time.perf_counter()
+        daily_pipeline.merge_daily(run, report_date)
+        seconds["merge"] = time.perf_counter() - started
+        started = time.perf_counter()
+        daily_pipeline.publish_daily(run, report_date)
+        seconds["publish"] = time.perf_counter() - started
+    peak = max(_peak_rss_mb(), with_copies.peak_mb)
 
     daily_pipeline.county_daily_table(report_date, run).to_csv(root / "pipeline.csv", index=False)
     result = {

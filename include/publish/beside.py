@@ -10,6 +10,7 @@ back through a pipe.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import traceback
@@ -75,6 +76,9 @@ def started(work: Callable[[], bytes], what: str, forked: bool) -> Iterator[Pend
         yield Here(work)
         return
     source, sink = os.pipe()
+    # Frozen, the objects both processes hold are left out of either's collections, which
+    # would otherwise write to every one of them and so copy every page of the heap.
+    gc.freeze()
     pid = os.fork()
     if pid == 0:
         _run_copy(work, source, sink)
@@ -84,6 +88,7 @@ def started(work: Callable[[], bytes], what: str, forked: bool) -> Iterator[Pend
         yield pending
     finally:
         pending.abandon()
+        gc.unfreeze()
 
 
 def _run_copy(work: Callable[[], bytes], source: int, sink: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import time
@@ -15,6 +16,7 @@ def test_the_bytes_come_from_a_forked_copy_of_the_process():
     with started(lambda: f"written by {os.getpid()}".encode(), "a workbook", forked=True) as p:
         written = p.result()
     assert written.startswith(b"written by ") and written != f"written by {os.getpid()}".encode()
+    assert gc.get_freeze_count() == 0  # what was frozen for the copy is collectable again
 
 
 def test_bytes_beyond_what_a_pipe_holds_arrive_whole():
