@@ -77,7 +77,9 @@ def started(work: Callable[[], bytes], what: str, forked: bool) -> Iterator[Pend
         return
     source, sink = os.pipe()
     # Frozen, the objects both processes hold are left out of either's collections, which
-    # would otherwise write to every one of them and so copy every page of the heap.
+    # would otherwise write to every one of them and so copy every page of the heap. What
+    # was frozen before (a worker's preloaded modules) stays so.
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     pid = os.fork()
     if pid == 0:
@@ -88,7 +90,8 @@ def started(work: Callable[[], bytes], what: str, forked: bool) -> Iterator[Pend
         yield pending
     finally:
         pending.abandon()
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def _run_copy(work: Callable[[], bytes], source: int, sink: int) -> None:
