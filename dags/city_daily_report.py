@@ -85,9 +85,9 @@ PARALLEL_DATES = 3
 )
 def city_daily_report():
     # Each task works out the data date from its own run (`report_date_of_run`: the
-    # report_date param, else the logical date) rather than taking it from a task of its own:
-    # a task costs the scheduler, the API server and a worker about half a second of CPU,
-    # which in a backfill is a date's share of the machine.
+    # report_date param, else the logical date). A task of its own for it cost the scheduler,
+    # the API server and a worker about half a second of CPU a date, which a backfill's dates
+    # compete for: 30 city dates through prod-shape took 2.85 s a date without it, 3.1 with.
     #
     # Done with the chunks of county files to check: listing them is a fraction of a
     # second, not worth a task of its own (each costs the scheduler and a worker about that).
