@@ -75,21 +75,24 @@ def started(work: Callable[[], bytes], what: str, forked: bool) -> Iterator[Pend
     if not forked:
         yield Here(work)
         return
-    source, sink = os.pipe()
     # Frozen, the objects both processes hold are left out of either's collections, which
     # would otherwise write to every one of them and so copy every page of the heap. What
-    # was frozen before (a worker's preloaded modules) stays so.
+    # was frozen before (a worker's preloaded modules) stays so; what this froze is thawed
+    # however the block ends, a fork refused for want of memory too.
     frozen_before = gc.get_freeze_count()
     gc.freeze()
-    pid = os.fork()
-    if pid == 0:
-        _run_copy(work, source, sink)
-    os.close(sink)
-    pending = Pending(pid, source, what)
     try:
-        yield pending
+        source, sink = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            _run_copy(work, source, sink)
+        os.close(sink)
+        pending = Pending(pid, source, what)
+        try:
+            yield pending
+        finally:
+            pending.abandon()
     finally:
-        pending.abandon()
         if not frozen_before:
             gc.unfreeze()
 

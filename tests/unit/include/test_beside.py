@@ -48,6 +48,19 @@ def test_a_copy_killed_on_the_way_fails_the_caller():
         pending.result()
 
 
+def test_a_refused_fork_leaves_nothing_frozen(monkeypatch):
+    def refused() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", refused)
+    with (
+        pytest.raises(OSError, match="Cannot allocate memory"),
+        started(lambda: b"", "the workbook", forked=True),
+    ):
+        pass
+    assert gc.get_freeze_count() == 0
+
+
 def test_leaving_without_the_bytes_stops_the_copy_at_once(tmp_path):
     copy_pid = tmp_path / "pid"
 
