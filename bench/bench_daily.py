@@ -6,7 +6,11 @@ called directly (no Airflow), against a bare-pandas floor timed in the same run.
 BENCH_SCALES picks the scales as --scales does. For each scale the parent writes the synthetic
 city (bench.synthetic) into a temporary folder, then runs the floor, the pipeline and the floor
 again, each in a process of its own so that peak RSS figures do not mix and the floor is timed
-under the same conditions as the pipeline (the lower of its two times is reported). The
+under the same conditions as the pipeline (the lower of its two times is reported), and last
+the libraries' floor (bench.floor): Great Expectations validating every row of the date in one
+validation and xlsxwriter writing the workbook's enterprise cells, each called bare and timed
+alone, so that a ratio target can be read against what those two libraries cost by themselves
+(issue 10's targets, 5× the pandas floor at city scale and 3× above it, are printed beside). The
 pipeline runs the functions the DAG's tasks call, in the DAG's order, with CITYSTATS_*
 pointing at the temporary folders and a fresh SQLite warehouse migrated by
 `include.warehouse.migrate`. Imports (the Task SDK, Great Expectations: a task process has them
@@ -67,6 +71,9 @@ DAG_PARSE_TARGET_SECONDS = 0.3
 DAG_TEST_TARGET_SECONDS = {"province": 20.0}
 DEFAULT_DAG_TEST_SCALES = "province"
 DAG_PARSE_RUNS = 3
+# Issue 10's targets for a date's steps called directly: this many times the pandas floor.
+RATIO_TARGETS = {"city": 5, "province": 3, "national": 3}
+DAILY_SUITE = REPO / "expectations" / "daily_submission.json"
 _DAG_PARSE_PROBE = """
 import importlib.util, sys, time
 import airflow.sdk
@@ -131,6 +138,32 @@ def run_floor(root: Path, report_date: str, city_code: str) -> dict:
     seconds = time.perf_counter() - started
     table.to_csv(root / "floor.csv")
     return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+
+
+def run_libraries(root: Path, report_date: str) -> dict:
+    """The libraries' floor: one GX validation of the date's rows, then xlsxwriter writing the
+    workbook's enterprise cells, each timed alone. Untimed: importing GX and setting up its
+    context and suite (once a process), reading the files (the pandas floor's time) and
+    taking the sheets' values."""
+    from datetime import date
+
+    from bench import floor
+
+    _import_what_a_task_process_has()
+    day = date.fromisoformat(report_date)
+    registry, rows = floor.read_date(root / "landing", day)
+    validate = floor.bare_validation(json.loads(DAILY_SUITE.read_text(encoding="utf-8")))
+    started = time.perf_counter()
+    validate(rows)
+    validated = time.perf_counter()
+    difficulties, ledger = floor.enterprise_sheet_rows(registry, rows, day)
+    started_writing = time.perf_counter()
+    cells = floor.write_enterprise_sheets(difficulties, ledger, io.BytesIO())
+    return {
+        "gx": validated - started,
+        "xlsxwriter": time.perf_counter() - started_writing,
+        "cells": cells,
+    }
 
 
 def run_pipeline(root: Path, sample: int | None, full_check_seconds: float, profile: bool) -> dict:
@@ -435,7 +468,8 @@ def bench_scale(
     generated = time.perf_counter() - started
     print(
         f"[{scale.name}] generated {len(city.county_codes):,} counties, "
-        f"{city.enterprises:,} enterprises in {generated:.1f} s; running floor, pipeline, floor",
+        f"{city.enterprises:,} enterprises in {generated:.1f} s; running floor, pipeline, floor, "
+        "libraries",
         file=sys.stderr,
         flush=True,
     )
@@ -446,6 +480,7 @@ def bench_scale(
         pipeline_args += ["--sample", str(scale.sample_chunks)]
     pipeline = _child(root, *pipeline_args, *(["--profile"] if profile else []))
     floors.append(_child(root, "floor", "--report-date", date_text, "--city-code", CITY_CODE))
+    libraries = _child(root, "libraries", "--report-date", date_text)
     through = {"dag_test": dag_test(root, date_text)} if through_dag else {}
     return {
         **through,
@@ -455,6 +490,7 @@ def bench_scale(
         "pipeline": pipeline,
         "floor": min(f["seconds"] for f in floors),
         "floor_rss_mb": max(f["peak_rss_mb"] for f in floors),
+        "libraries": libraries,
         "figures": _figures_match(root),
     }
 
@@ -492,6 +528,8 @@ def report(results: list[dict]) -> str:
                 "date; issue 10 estimated ~31 h a national date the same way); discover, stage, "
                 "merge and publish timed on every county."
             )
+    lines.append("")
+    lines.extend(libraries_report(results))
     profiled = [r for r in results if "profile" in r["pipeline"]]
     for r in profiled:
         profile = r["pipeline"]["profile"]
@@ -509,6 +547,29 @@ def report(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def libraries_report(results: list[dict]) -> list[str]:
+    """The libraries' floor beside the pandas floor, the pipeline and the ratio target."""
+    lines = [
+        "the libraries called bare on the same date (GX: every row in one validation; "
+        "xlsxwriter: the workbook's enterprise cells), added to the pandas floor:",
+        f"{'scale':<9} {'GX s':>6}  {'xlsxwriter s':>12}  {'cells':>9}  "
+        f"{'floor+libraries s':>17}  {'per date ÷ that':>15}  {'ratio target':>12}  "
+        f"{'target per date s':>17}",
+    ]
+    for r in results:
+        libraries, name = r["libraries"], r["scale"].name
+        with_libraries = r["floor"] + libraries["gx"] + libraries["xlsxwriter"]
+        target = RATIO_TARGETS.get(name)
+        mark = "~" if r["pipeline"]["estimate"] else ""
+        lines.append(
+            f"{name:<9} {libraries['gx']:>6.2f}  {libraries['xlsxwriter']:>12.2f}  "
+            f"{libraries['cells']:>9,}  {with_libraries:>17.2f}  "
+            f"{mark + format(r['pipeline']['seconds'] / with_libraries, '.1f') + '×':>15}  "
+            + (f"{f'{target}×':>12}  {target * r['floor']:>17.2f}" if target else "")
+        )
+    return lines
+
+
 def _profile_line(entry: dict) -> str:
     return (
         f"  {entry['cumulative']:>12.3f} {entry['own']:>8.3f} {entry['calls']!s:>10}  "
@@ -520,7 +581,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_daily", description=__doc__)
     sub = parser.add_subparsers(dest="command")
     child = sub.add_parser("_child", help=argparse.SUPPRESS)
-    child.add_argument("kind", choices=("floor", "pipeline"))
+    child.add_argument("kind", choices=("floor", "pipeline", "libraries"))
     child.add_argument("--root", type=Path, required=True)
     child.add_argument("--out", type=Path, required=True)
     child.add_argument("--report-date")
@@ -536,6 +597,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "_child":
         if args.kind == "floor":
             result = run_floor(args.root, args.report_date, args.city_code)
+        elif args.kind == "libraries":
+            result = run_libraries(args.root, args.report_date)
         else:
             result = run_pipeline(args.root, args.sample, args.full_check_seconds, args.profile)
         args.out.write_text(json.dumps(result))

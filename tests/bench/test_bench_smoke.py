@@ -1,17 +1,34 @@
 """The benchmark's synthetic city at a tiny scale (2 counties, about 3 enterprises each): the
-real pipeline steps accept every county, and the bare-pandas floor computes the figures the
-pipeline publishes. No timing is asserted: the figures are `make bench`'s to print."""
+real pipeline steps accept every county, the bare-pandas floor computes the figures the
+pipeline publishes, and the libraries' floor validates and writes what the pipeline does. No
+timing is asserted: the figures are `make bench`'s to print."""
 
 from __future__ import annotations
 
+import io
+import json
+from datetime import timedelta
+
 import numpy as np
+import pytest
+from python_calamine import CalamineWorkbook
 from stdnum.cn import uscc
 
-from bench.floor import FIGURES, floor_county_daily
+from bench.bench_daily import DAILY_SUITE
+from bench.floor import (
+    FIGURES,
+    bare_validation,
+    enterprise_sheet_rows,
+    floor_county_daily,
+    read_date,
+    write_enterprise_sheets,
+)
 from bench.synthetic import CITY_CODE, Scale, generate
 from tests.conftest import use_warehouse
 
 TINY = Scale("tiny", counties=2, enterprises_per_county=3)
+# Enough enterprises that some are key ones (a tenth are) and have no difficulty.
+SMALL = Scale("small", counties=2, enterprises_per_county=40)
 
 
 def test_the_same_seed_writes_the_same_bytes(tmp_path):
@@ -62,6 +79,30 @@ def test_every_county_is_accepted_and_the_floor_computes_the_published_figures(
             floor[column].astype(float),
             err_msg=column,
         )
+
+
+def test_the_libraries_floor_validates_every_row_and_writes_each_sheets_cells(tmp_path):
+    city = generate(SMALL, tmp_path)
+    registry, rows = read_date(city.landing, city.report_date)
+    validate = bare_validation(json.loads(DAILY_SUITE.read_text(encoding="utf-8")))
+    validate(rows)
+    with pytest.raises(ValueError, match="expect_column_pair_values_a_to_be_greater_than_b"):
+        validate(rows.assign(resumed_on=rows["report_date"] + timedelta(days=1)))
+
+    difficulties, ledger = enterprise_sheet_rows(registry, rows, city.report_date)
+    listed = (rows[["mask_shortage", "thermometer_shortage"]] > 0).any(axis=1) | rows[
+        "difficulties"
+    ].notna()
+    assert len(difficulties) == 7 and len(difficulties[0]) == listed.sum()
+    keys = (registry["key_enterprise"] == "是").sum()
+    assert len(ledger) == 12 and len(ledger[0]) == keys > 0
+    package = io.BytesIO()
+    cells = write_enterprise_sheets(difficulties, ledger, package)
+    assert cells == 7 * listed.sum() + 12 * keys
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(package.getvalue()))
+    assert workbook.sheet_names == ["企业反映困难", "重点企业台账"]
+    written = [workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names]
+    assert sum(len(row) for sheet in written for row in sheet) == cells
 
 
 def test_a_runs_time_goes_to_what_its_busiest_task_was_doing():
