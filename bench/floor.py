@@ -14,7 +14,6 @@ validates with GX and publishes the workbook with xlsxwriter must pay on top of 
 
 from __future__ import annotations
 
-import gc
 import io
 from collections.abc import Callable
 from datetime import date
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from transforms.collector import cycle_collector_paused
 from transforms.merge.daily import COUNTY_DAILY_COLUMNS, REPORTED_COLUMNS
 from transforms.publish.report_excel import (
     DIFFICULTY_COLUMNS,
@@ -177,9 +177,7 @@ def write_enterprise_sheets(
         },
     )
     cell_format = workbook.add_format({"border": 1})
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with cycle_collector_paused():
         for name, specs, columns in (
             ("企业反映困难", DIFFICULTY_COLUMNS, difficulties),
             ("重点企业台账", LEDGER_SHEET_COLUMNS, ledger),
@@ -191,7 +189,4 @@ def write_enterprise_sheets(
                 for row, value in enumerate(values):
                     write(row, column, value, cell_format)
         workbook.close()
-    finally:
-        if collecting:
-            gc.enable()
     return cells
