@@ -73,7 +73,6 @@ DEFAULT_DAG_TEST_SCALES = "province"
 DAG_PARSE_RUNS = 3
 # Issue 10's targets for a date's steps called directly: this many times the pandas floor.
 RATIO_TARGETS = {"city": 5, "province": 3, "national": 3}
-DAILY_SUITE = REPO / "expectations" / "daily_submission.json"
 _DAG_PARSE_PROBE = """
 import importlib.util, sys, time
 import airflow.sdk
@@ -148,11 +147,13 @@ def run_libraries(root: Path, report_date: str) -> dict:
     from datetime import date
 
     from bench import floor
+    from include.daily_pipeline import DAILY
+    from include.submissions import load_suite
 
     _import_what_a_task_process_has()
     day = date.fromisoformat(report_date)
     registry, rows = floor.read_date(root / "landing", day)
-    validate = floor.bare_validation(json.loads(DAILY_SUITE.read_text(encoding="utf-8")))
+    validate = floor.bare_validation(load_suite(DAILY))
     started = time.perf_counter()
     validate(rows)
     validated = time.perf_counter()

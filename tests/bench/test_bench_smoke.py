@@ -1,4 +1,4 @@
-"""The benchmark's synthetic city at a tiny scale (2 counties, about 3 enterprises each): the
+"""The benchmark's synthetic city at a tiny scale (2 counties, about 3 or 40 enterprises each): the
 real pipeline steps accept every county, the bare-pandas floor computes the figures the
 pipeline publishes, and the libraries' floor validates and writes what the pipeline does. No
 timing is asserted: the figures are `make bench`'s to print."""
@@ -6,7 +6,6 @@ timing is asserted: the figures are `make bench`'s to print."""
 from __future__ import annotations
 
 import io
-import json
 from datetime import timedelta
 
 import numpy as np
@@ -14,7 +13,6 @@ import pytest
 from python_calamine import CalamineWorkbook
 from stdnum.cn import uscc
 
-from bench.bench_daily import DAILY_SUITE
 from bench.floor import (
     FIGURES,
     bare_validation,
@@ -24,10 +22,12 @@ from bench.floor import (
     write_enterprise_sheets,
 )
 from bench.synthetic import CITY_CODE, Scale, generate
+from include.daily_pipeline import DAILY
+from include.submissions import load_suite
 from tests.conftest import use_warehouse
 
 TINY = Scale("tiny", counties=2, enterprises_per_county=3)
-# Enough enterprises that some are key ones (a tenth are) and have no difficulty.
+# Enough enterprises that some are key ones (a tenth are): the ledger sheet is not empty.
 SMALL = Scale("small", counties=2, enterprises_per_county=40)
 
 
@@ -84,7 +84,7 @@ def test_every_county_is_accepted_and_the_floor_computes_the_published_figures(
 def test_the_libraries_floor_validates_every_row_and_writes_each_sheets_cells(tmp_path):
     city = generate(SMALL, tmp_path)
     registry, rows = read_date(city.landing, city.report_date)
-    validate = bare_validation(json.loads(DAILY_SUITE.read_text(encoding="utf-8")))
+    validate = bare_validation(load_suite(DAILY))
     validate(rows)
     with pytest.raises(ValueError, match="expect_column_pair_values_a_to_be_greater_than_b"):
         validate(rows.assign(resumed_on=rows["report_date"] + timedelta(days=1)))
